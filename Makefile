@@ -1,0 +1,54 @@
+# ppml-lab: two commands do everything on a fresh machine.
+#   make lab    create the environment if missing, then open JupyterLab on course/
+#   make test   create the environment if missing, then run the whole test suite
+# Other targets: course (regenerate course/ from solutions/), bench [B=name], grade, lint, clean-venv.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+STAMP  := $(VENV)/.ppml-lab-installed
+KERNEL := ppml-lab
+PORT   ?= 8888
+B      ?=
+PYTEST_ARGS ?=
+
+export PATH := $(abspath $(BIN)):$(PATH)
+export FLWR_TELEMETRY_ENABLED := 0
+export FLWR_DISABLE_UPDATE_CHECK := 1
+export RAY_USAGE_STATS_ENABLED := 0
+
+.PHONY: lab test course bench grade lint env clean-venv
+
+env: $(STAMP)
+
+# Re-installs only when pyproject.toml changed since the last install (or the venv is new).
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet "torch==2.13.0"
+	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python 3 (ppml-lab)" >/dev/null
+	@touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.root_dir=course --port=$(PORT) $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+# pytest exits 5 when it collected nothing: that is a broken suite, not a pass.
+test: $(STAMP)
+	$(BIN)/ruff check .
+	@$(PY) -m pytest -n auto $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests - failing" >&2; exit 1; fi; \
+	exit $$rc
+
+course: $(STAMP)
+	$(BIN)/ppml-lab course
+
+bench: $(STAMP)
+	$(PY) -m benchmarks $(B)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+clean-venv:
+	rm -rf $(VENV)
