@@ -1,0 +1,146 @@
+"""``ppml-lab interview``: a timed mock interview with model answers, rubrics and a practice history.
+
+Answers are typed (end with an empty line or Ctrl-D) or read from ``--answer-file``. After each
+answer the model answer and its rubric are shown and you tick the points you covered; that
+self-assessment, not a keyword match, is what the history records. A keyword check may point out
+rubric points your answer never mentions: it is labelled as a hint, never as a grade.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import TextIO
+
+
+def _read_answer(stream: TextIO) -> str:
+    lines = []
+    for line in stream:
+        if not line.strip():
+            break
+        lines.append(line.rstrip("\n"))
+    return "\n".join(lines)
+
+
+def _parse_covered(text: str, size: int) -> list[int]:
+    picked = []
+    for token in text.replace(",", " ").split():
+        if not token.isdigit() or not 1 <= int(token) <= size:
+            raise ValueError(f"rubric point numbers go from 1 to {size}, got {token!r}")
+        picked.append(int(token) - 1)
+    return picked
+
+
+def _wrap(text: str, indent: str = "  ") -> str:
+    return textwrap.fill(" ".join(text.split()), width=96, initial_indent=indent, subsequent_indent=indent)
+
+
+def run(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO | None = None) -> int:
+    """Run the session described by ``args``; return an exit code."""
+    from ppml_lab.interview import BankError, History, Session, all_topics, keyword_hints, load_bank
+
+    stdin = stdin or sys.stdin
+    out = out or sys.stdout
+    try:
+        bank = load_bank()
+    except BankError as exc:
+        print(f"ppml-lab interview: {exc}", file=out)
+        return 2
+    if args.list_topics:
+        for topic in all_topics(bank):
+            count = sum(topic in q.topics for q in bank)
+            print(f"{topic:28s} {count} question(s)", file=out)
+        return 0
+    history = History(args.history)
+    if args.progress:
+        rows = history.progress()
+        if not rows:
+            print(f"no practice recorded yet in {history.path}", file=out)
+        for topic, s in rows.items():
+            cov = (
+                "not self-assessed" if s["assessed"] == 0 else f"{100 * s['coverage']:.0f}% of rubric points"
+            )
+            print(f"{topic:28s} {int(s['attempts'])} attempt(s), {cov}", file=out)
+        return 0
+    if args.answer_file is not None and not Path(args.answer_file).is_file():
+        print(f"ppml-lab interview: answer file not found: {args.answer_file}", file=out)
+        return 2
+    try:
+        session = Session(
+            role=args.role,
+            topics=args.topic,
+            difficulty=args.difficulty,
+            n=args.n,
+            seed=args.seed,
+            history=history,
+            bank=bank,
+        )
+    except ValueError as exc:
+        print(f"ppml-lab interview: {exc}", file=out)
+        return 2
+    for number, q in enumerate(session.questions, 1):
+        print(
+            f"\n=== Question {number}/{len(session.questions)} [{q.id}] ({q.difficulty}; {', '.join(q.topics)})",
+            file=out,
+        )
+        print(_wrap(q.scenario), file=out)
+        print(f"\nQ: {q.question}", file=out)
+        session.start(q)
+        start = time.monotonic()
+        if args.answer_file is not None:
+            answer = Path(args.answer_file).read_text(encoding="utf-8")
+        else:
+            print("Your answer (end with an empty line):", file=out)
+            answer = _read_answer(stdin)
+        seconds = time.monotonic() - start
+        feedback_hints = [p.point for p in keyword_hints(answer, q)]
+        print(f"\n({seconds:.0f} s, {len(answer.split())} words)", file=out)
+        print("\nModel answer:", file=out)
+        print(_wrap(q.model_answer), file=out)
+        print("\nRubric:", file=out)
+        for i, point in enumerate(q.rubric, 1):
+            print(f"  [{i}] {point.point}", file=out)
+        if feedback_hints:
+            print("\nHint (a keyword check, not a grade): your answer never mentions:", file=out)
+            for point in feedback_hints:
+                print(f"  - {point}", file=out)
+        covered = None
+        if not args.non_interactive:
+            print("\nWhich rubric points did you cover? (numbers, e.g. '1 3'; empty for none)", file=out)
+            line = stdin.readline()
+            try:
+                covered = _parse_covered(line, len(q.rubric))
+            except ValueError as exc:
+                print(f"  ignored: {exc}; recording no self-assessment", file=out)
+        session.answer(q, answer, covered=covered, seconds=seconds)
+        print("\nFollow-ups to prepare:", file=out)
+        for f in q.follow_ups:
+            print(f"  - {f}", file=out)
+        print("\nBacked by: " + ", ".join([*q.lessons, *q.functions]), file=out)
+    print(f"\nRecorded {len(session.questions)} attempt(s) in {history.path}", file=out)
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``interview`` subcommand."""
+    parser = subparsers.add_parser(
+        "interview", help="practise interview questions with rubrics", description=__doc__
+    )
+    parser.add_argument(
+        "--role", choices=["ppml-specialist", "data-compliance"], help="questions for this role"
+    )
+    parser.add_argument("--topic", action="append", help="a topic tag (repeatable; see --list-topics)")
+    parser.add_argument("--difficulty", choices=["foundation", "intermediate", "advanced"])
+    parser.add_argument("-n", type=int, default=3, help="number of questions (default 3)")
+    parser.add_argument("--seed", type=int, help="reproducible choice and order of questions")
+    parser.add_argument("--answer-file", help="read the answer from this file instead of typing it")
+    parser.add_argument(
+        "--history", help="practice history database (default: ~/.local/share/ppml-lab/interview.sqlite)"
+    )
+    parser.add_argument("--non-interactive", action="store_true", help="skip the self-assessment prompt")
+    parser.add_argument("--list-topics", action="store_true", help="list topic tags and exit")
+    parser.add_argument("--progress", action="store_true", help="show per-topic progress and exit")
+    parser.set_defaults(func=run)
