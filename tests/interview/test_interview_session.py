@@ -69,7 +69,9 @@ def test_cli_errors_name_the_problem(tmp_path):
     out = io.StringIO()
     args = build_parser().parse_args(["interview", "--topic", "astrology", "--history", str(tmp_path / "h")])
     assert run(args, stdin=io.StringIO(""), out=out) == 2 and "astrology" in out.getvalue()
-    args = build_parser().parse_args(["interview", "--answer-file", str(tmp_path / "missing.txt")])
+    args = build_parser().parse_args(
+        ["interview", "--answer-file", str(tmp_path / "missing.txt"), "--history", str(tmp_path / "h2")]
+    )
     out = io.StringIO()
     assert run(args, stdin=io.StringIO(""), out=out) == 2 and "missing.txt" in out.getvalue()
 
