@@ -1,5 +1,71 @@
-"""Differential privacy: mechanisms, accountants and DP-SGD."""
+"""Differential privacy: mechanisms, exact samplers, accountants and DP-SGD.
 
-from ppml_lab.dp.mechanisms import randomized_response_epsilon
+The order follows the lessons: mechanisms and their guarantees (:mod:`.mechanisms`,
+:mod:`.discrete`, :mod:`.sensitivity`), composition and accounting (:mod:`.accountants`, with the
+mathematics in :mod:`.analysis.rdp`), then private training (:mod:`.dpsgd`).
+"""
 
-__all__ = ["randomized_response_epsilon"]
+from ppml_lab.dp.accountants import (
+    AdvancedCompositionAccountant,
+    BasicCompositionAccountant,
+    IAccountant,
+    PLDAccountant,
+    RDPAccountant,
+    get_noise_multiplier,
+)
+from ppml_lab.dp.discrete import bernoulli_exp, sample_discrete_gaussian, sample_discrete_laplace
+from ppml_lab.dp.dpsgd import (
+    DPLogisticRegression,
+    DPSGDResult,
+    add_gaussian_noise,
+    clip_and_sum,
+    clip_per_sample_gradients,
+    logistic_per_sample_gradients,
+    per_sample_gradients,
+    poisson_sample,
+    train_dp_sgd,
+)
+from ppml_lab.dp.mechanisms import (
+    ExponentialMechanism,
+    GaussianMechanism,
+    LaplaceMechanism,
+    PrivacyGuarantee,
+    RandomizedResponse,
+    calibrate_analytic_gaussian,
+    classic_gaussian_sigma,
+    randomized_response_epsilon,
+)
+from ppml_lab.dp.sensitivity import bounded_mean, bounded_sum, clip_l1, clip_l2
+
+__all__ = [
+    "AdvancedCompositionAccountant",
+    "BasicCompositionAccountant",
+    "DPLogisticRegression",
+    "DPSGDResult",
+    "ExponentialMechanism",
+    "GaussianMechanism",
+    "IAccountant",
+    "LaplaceMechanism",
+    "PLDAccountant",
+    "PrivacyGuarantee",
+    "RDPAccountant",
+    "RandomizedResponse",
+    "add_gaussian_noise",
+    "bernoulli_exp",
+    "bounded_mean",
+    "bounded_sum",
+    "calibrate_analytic_gaussian",
+    "classic_gaussian_sigma",
+    "clip_and_sum",
+    "clip_l1",
+    "clip_l2",
+    "clip_per_sample_gradients",
+    "get_noise_multiplier",
+    "logistic_per_sample_gradients",
+    "per_sample_gradients",
+    "poisson_sample",
+    "randomized_response_epsilon",
+    "sample_discrete_gaussian",
+    "sample_discrete_laplace",
+    "train_dp_sgd",
+]

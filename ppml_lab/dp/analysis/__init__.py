@@ -1,0 +1,1 @@
+"""Pure privacy-accounting mathematics (no state): Renyi DP of the subsampled Gaussian."""
