@@ -33,6 +33,7 @@ from ppml_lab.dp.mechanisms import (
     RandomizedResponse,
     calibrate_analytic_gaussian,
     classic_gaussian_sigma,
+    gaussian_delta,
     randomized_response_epsilon,
 )
 from ppml_lab.dp.sensitivity import bounded_mean, bounded_sum, clip_l1, clip_l2
@@ -60,6 +61,7 @@ __all__ = [
     "clip_l1",
     "clip_l2",
     "clip_per_sample_gradients",
+    "gaussian_delta",
     "get_noise_multiplier",
     "logistic_per_sample_gradients",
     "per_sample_gradients",

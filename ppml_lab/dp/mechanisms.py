@@ -93,8 +93,8 @@ def classic_gaussian_sigma(epsilon: float, delta: float, sensitivity: float) -> 
     return math.sqrt(2.0 * math.log(1.25 / delta)) * _check_sensitivity(sensitivity) / epsilon
 
 
-def _gaussian_delta(sigma: float, epsilon: float, sensitivity: float) -> float:
-    """The exact delta of the Gaussian mechanism (Balle & Wang 2018, Theorem 8)."""
+def gaussian_delta(sigma: float, epsilon: float, sensitivity: float) -> float:
+    """The exact delta of the Gaussian mechanism with noise ``sigma`` at ``epsilon`` (Balle & Wang 2018, Thm 8)."""
     a = sensitivity / (2.0 * sigma)
     b = epsilon * sigma / sensitivity
     return float(special.ndtr(a - b) - math.exp(epsilon) * special.ndtr(-a - b))
@@ -110,10 +110,10 @@ def calibrate_analytic_gaussian(epsilon: float, delta: float, sensitivity: float
     delta = _check_delta(delta, positive=True)
     sensitivity = _check_sensitivity(sensitivity)
     lo, hi = 1e-6 * sensitivity, sensitivity
-    while _gaussian_delta(hi, epsilon, sensitivity) > delta:
+    while gaussian_delta(hi, epsilon, sensitivity) > delta:
         hi *= 2.0
     return float(
-        optimize.brentq(lambda s: _gaussian_delta(s, epsilon, sensitivity) - delta, lo, hi, xtol=1e-12)
+        optimize.brentq(lambda s: gaussian_delta(s, epsilon, sensitivity) - delta, lo, hi, xtol=1e-12)
     )
 
 
