@@ -158,6 +158,96 @@ def clip_and_sum(per_sample: dict[str, torch.Tensor], max_grad_norm: float) -> d
     return {k: torch.einsum("i,i...->...", factor, g) for k, g in per_sample.items()}
 
 
+_FAST_LAYERS = (torch.nn.Linear, torch.nn.Conv2d)
+
+
+def _supports_fast_path(model: torch.nn.Module) -> bool:
+    """True when every trainable parameter belongs to a Linear or Conv2d layer (no parameter sharing)."""
+    owned = 0
+    for module in model.modules():
+        own = list(module.parameters(recurse=False))
+        if own and not isinstance(module, _FAST_LAYERS):
+            return False
+        if isinstance(module, torch.nn.Conv2d) and (module.groups != 1 or module.padding_mode != "zeros"):
+            return False
+        owned += len(own)
+    return owned == len([p for p in model.parameters() if p.requires_grad])
+
+
+def _conv_per_sample_weight_grads(m: torch.nn.Conv2d, a: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+    """Each example's Conv2d weight gradient, flattened to (n, out_channels, in_channels * k * k)."""
+    n, o = g.shape[:2]
+    if m.stride == (1, 1) and m.dilation == (1, 1):
+        # correlate every example's input with its own output gradient: one grouped convolution
+        out = F.conv2d(a.transpose(0, 1), g.reshape(n * o, 1, *g.shape[2:]), padding=m.padding, groups=n)
+        return out.reshape(a.shape[1], n, o, -1).permute(1, 2, 0, 3).reshape(n, o, -1)
+    cols = F.unfold(a, m.kernel_size, dilation=m.dilation, padding=m.padding, stride=m.stride)
+    return torch.bmm(g.reshape(n, o, -1), cols.transpose(1, 2))
+
+
+def clipped_gradient_sum(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor, max_grad_norm: float):
+    """Sum over the batch of each example's gradient clipped to ``max_grad_norm``, per parameter.
+
+    For Linear and Conv2d layers each example's gradient is an outer product of the layer's input
+    and the gradient at its output, so one backward pass to the layers' outputs (a forward hook
+    records their inputs) gives them all, and no parameter gradient is formed. Linear layers never
+    materialise them (the norm of an outer product is the product of norms); Conv2d layers get
+    them from one grouped convolution. Other models fall back to ``torch.func`` (:func:`per_sample_gradients`).
+    """
+    if not _supports_fast_path(model):
+        return clip_and_sum(per_sample_gradients(model, X, y), max_grad_norm)
+    layers = [m for m in model.modules() if isinstance(m, _FAST_LAYERS)]
+    inputs: dict[torch.nn.Module, torch.Tensor] = {}
+    outs: dict[torch.nn.Module, torch.Tensor] = {}
+
+    def record(mod, inp, out):
+        inputs[mod] = inp[0].detach()
+        outs[mod] = out
+
+    handles = [m.register_forward_hook(record) for m in layers]
+    try:
+        loss = F.cross_entropy(model(X), y, reduction="sum")
+    finally:
+        for h in handles:
+            h.remove()
+    # gradients at each layer's output only: the parameters' own gradients are never formed
+    grads = torch.autograd.grad(loss, [outs[m] for m in layers])
+    outputs = {m: g.detach() for m, g in zip(layers, grads, strict=True)}
+    n = len(X)
+    sq_norms = torch.zeros(n)
+    pieces = {}
+    for m in layers:
+        a, g = inputs[m], outputs[m]
+        if isinstance(m, torch.nn.Linear):
+            if a.dim() != 2:
+                return clip_and_sum(per_sample_gradients(model, X, y), max_grad_norm)
+            sq_norms += (a * a).sum(1) * (g * g).sum(1)
+            if m.bias is not None:
+                sq_norms += (g * g).sum(1)
+            pieces[m] = ("linear", a, g)
+        else:
+            gw = _conv_per_sample_weight_grads(m, a, g)
+            sq_norms += (gw * gw).sum((1, 2))
+            gb = g.sum((2, 3))
+            if m.bias is not None:
+                sq_norms += (gb * gb).sum(1)
+            pieces[m] = ("conv", gw, gb)
+    factor = torch.clamp(max_grad_norm / (sq_norms.sqrt() + 1e-6), max=1.0)
+    summed: dict[str, torch.Tensor] = {}
+    names = {p: k for k, p in model.named_parameters()}
+    for m, (kind, u, v) in pieces.items():
+        if kind == "linear":
+            w_sum = torch.einsum("n,no,ni->oi", factor, v, u)
+            b_sum = factor @ v
+        else:
+            w_sum = torch.einsum("n,nok->ok", factor, u).reshape(m.weight.shape)
+            b_sum = factor @ v
+        summed[names[m.weight]] = w_sum
+        if m.bias is not None:
+            summed[names[m.bias]] = b_sum
+    return summed
+
+
 @dataclass
 class DPSGDResult:
     """What :func:`train_dp_sgd` returns: the trained model, its epsilon and per-epoch metrics."""
@@ -250,7 +340,7 @@ def train_dp_sgd(
             for _ in range(steps_per_epoch):
                 idx = torch.nonzero(torch.rand(n, generator=gen) < q).squeeze(1)
                 if len(idx):
-                    summed = clip_and_sum(per_sample_gradients(model, X[idx], y[idx]), max_grad_norm)
+                    summed = clipped_gradient_sum(model, X[idx], y[idx], max_grad_norm)
                 else:
                     summed = {k: torch.zeros_like(p) for k, p in zip(names, params, strict=True)}
                 std = noise_multiplier * max_grad_norm if math.isfinite(max_grad_norm) else 0.0

@@ -151,3 +151,25 @@ def test_numpy_dp_logistic_regression_learns_and_accounts(sensitive_split):
 def test_bad_training_arguments_name_the_argument(kwargs, argument):
     with pytest.raises((ValueError, TypeError), match=argument):
         train_dp_sgd(MLP(3), np.zeros((10, 3)), np.zeros(10), **kwargs)
+
+
+@pytest.mark.parametrize(
+    "make,shape",
+    [
+        (lambda: MLP(20), (12, 20)),
+        (lambda: SmallCNN(32), (12, 1, 32, 32)),
+        (lambda: SmallCNN(64), (5, 1, 64, 64)),
+    ],
+)
+@pytest.mark.parametrize("max_norm", [0.01, 1.0, math.inf])
+def test_fast_clipped_sum_equals_the_torch_func_path(make, shape, max_norm):
+    from ppml_lab.dp.dpsgd import clipped_gradient_sum
+
+    torch.manual_seed(1)
+    model = make()
+    X, y = torch.randn(*shape), torch.randint(0, 2, (shape[0],))
+    fast = clipped_gradient_sum(model, X, y, max_norm)
+    slow = clip_and_sum(per_sample_gradients(model, X, y), max_norm)
+    assert set(fast) == set(slow)
+    for name in slow:
+        assert torch.allclose(fast[name], slow[name], atol=1e-5, rtol=1e-4), name
