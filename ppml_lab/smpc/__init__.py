@@ -3,14 +3,15 @@
 In the order of the lesson: the ring and fixed point (:mod:`.ring`), sharing (:mod:`.sharing`),
 the shared array type (:mod:`.tensor`), Beaver multiplication with a trusted dealer
 (:mod:`.beaver`, :mod:`.dealer`), truncation (:mod:`.truncation`), the transport's counters
-(:mod:`.transport`), secure logistic regression (:mod:`.logistic`) and private set intersection
-(:mod:`.psi`).
+(:mod:`.transport`), secure logistic regression (:mod:`.logistic`), the same between two OS
+processes over TCP (:mod:`.network`) and private set intersection (:mod:`.psi`).
 """
 
 from ppml_lab.smpc.beaver import beaver_matmul, beaver_multiply
 from ppml_lab.smpc.dealer import Triple, TrustedDealer
 from ppml_lab.smpc.functions import SIGMOID_COEFFICIENTS, sigmoid_poly, sigmoid_poly_plain
 from ppml_lab.smpc.logistic import ROUNDS_PER_ITERATION, SecureLogisticRegression, train_plaintext_poly_lr
+from ppml_lab.smpc.network import PeerFailure, SocketTransport, run_secure_lr_two_processes
 from ppml_lab.smpc.psi import PSIParty, private_set_intersection
 from ppml_lab.smpc.ring import FRAC_BITS, RING_BITS, decode, encode
 from ppml_lab.smpc.sharing import reconstruct, share
@@ -27,6 +28,9 @@ __all__ = [
     "WAN",
     "MPCSession",
     "NetworkModel",
+    "PeerFailure",
+    "SocketTransport",
+    "run_secure_lr_two_processes",
     "PSIParty",
     "SecureLogisticRegression",
     "SharedTensor",

@@ -1,0 +1,66 @@
+"""Secure LR between two real OS processes over loopback TCP; a dying party fails fast and clearly."""
+
+import time
+
+import numpy as np
+import pytest
+
+from ppml_lab import datasets as ds
+from ppml_lab.smpc import ROUNDS_PER_ITERATION, train_plaintext_poly_lr
+from ppml_lab.smpc.network import PeerFailure, run_secure_lr_two_processes
+
+
+def _bank_rows(df):
+    X = np.column_stack(
+        [
+            np.log(df["amount"]),
+            df["hour"] < 6,
+            np.log1p(df["distance_from_home_km"]),
+            df["is_foreign"],
+            df["card_present"],
+            df["txn_count_24h"],
+        ]
+    ).astype(float)
+    return X, df["is_fraud"].to_numpy().astype(float)
+
+
+@pytest.fixture(scope="module")
+def two_banks():
+    banks = ds.bank_transactions(n_a=400, n_b=300, fraud_rate_a=0.05, fraud_rate_b=0.05, seed=3)
+    (Xa, ya), (Xb, yb) = _bank_rows(banks["bank_a"]), _bank_rows(banks["bank_b"])
+    mu, sd = np.vstack([Xa, Xb]).mean(0), np.vstack([Xa, Xb]).std(0)
+    bias = lambda X: np.hstack([(X - mu) / sd, np.ones((len(X), 1))])  # noqa: E731
+    return (bias(Xa), ya), (bias(Xb), yb)
+
+
+def test_two_processes_match_plaintext_lr_and_the_round_design(two_banks):
+    (Xa, ya), (Xb, yb) = two_banks
+    iters = 6
+    w, parties = run_secure_lr_two_processes([(Xa, ya), (Xb, yb)], n_iterations=iters, learning_rate=1.0)
+    X, y = np.vstack([Xa, Xb]), np.r_[ya, yb]
+    plain = train_plaintext_poly_lr(X, y, 1.0, iters)
+    assert np.allclose(w, plain, atol=0.02)
+    assert abs(((X @ w > 0) == y).mean() - ((X @ plain > 0) == y).mean()) <= 0.01  # within 1 point
+    for p in parties:
+        assert p.rounds["online"] == iters * ROUNDS_PER_ITERATION + 1  # + revealing the weights
+        assert p.rounds["input"] == 2  # features and labels shared once
+
+
+def test_vertical_layout_in_two_processes(two_banks):
+    (Xa, ya), _ = two_banks
+    left, right = Xa[:, :3], Xa[:, 3:]
+    w, _ = run_secure_lr_two_processes([(left, ya), (right, np.zeros(0))], layout="vertical", n_iterations=4)
+    assert np.allclose(w, train_plaintext_poly_lr(Xa, ya, 1.0, 4), atol=0.02)
+
+
+def test_a_party_that_dies_mid_protocol_makes_the_other_fail_fast(two_banks):
+    (Xa, ya), (Xb, yb) = two_banks
+    start = time.monotonic()
+    with pytest.raises(PeerFailure, match="party 0: PeerFailure"):
+        run_secure_lr_two_processes([(Xa, ya), (Xb, yb)], n_iterations=6, die_after_rounds=9, timeout=5.0)
+    assert time.monotonic() - start < 30
+
+
+def test_bad_layout_is_refused():
+    with pytest.raises(ValueError, match="layout"):
+        run_secure_lr_two_processes([(np.ones((2, 1)), np.ones(2))] * 2, layout="diagonal")
