@@ -22,8 +22,19 @@ from ppml_lab.models import MLP, SmallCNN
 def _epoch_seconds(make_model, X, y, engine: str, batch_size: int, repeats: int) -> float:
     times = []
     for r in range(repeats + 1):  # the first run warms up caches and threads
-        res = train_dp_sgd(make_model(), X, y, engine=engine, noise_multiplier=1.0, max_grad_norm=1.0,
-                           batch_size=batch_size, epochs=1, lr=0.1, seed=r, noise_seed=r)
+        res = train_dp_sgd(
+            make_model(),
+            X,
+            y,
+            engine=engine,
+            noise_multiplier=1.0,
+            max_grad_norm=1.0,
+            batch_size=batch_size,
+            epochs=1,
+            lr=0.1,
+            seed=r,
+            noise_seed=r,
+        )
         if r:
             times.append(res.history[0]["seconds"])
     return min(times)
@@ -34,8 +45,14 @@ def _model_records(label, make_model, X, y, batch_size, repeats, target_vs_opacu
     return [
         Record(f"{label}: Opacus epoch (vs non-private)", t["opacus"], "s", baseline=t["none"]),
         Record(f"{label}: ours epoch (vs non-private)", t["ours"], "s", baseline=t["none"]),
-        Record(f"{label}: ours throughput vs Opacus", t["opacus"] / t["ours"], "x", baseline=1.0,
-               target=f"ratio >= {target_vs_opacus}", note="Opacus epoch time / our epoch time"),
+        Record(
+            f"{label}: ours throughput vs Opacus",
+            t["opacus"] / t["ours"],
+            "x",
+            baseline=1.0,
+            target=f"ratio >= {target_vs_opacus}",
+            note="Opacus epoch time / our epoch time",
+        ),
     ]
 
 
@@ -52,6 +69,12 @@ def run(fast: bool = False) -> list[Record]:
     for _ in range(10_000):
         acc.step(noise_multiplier=1.1, sample_rate=float(np.float64(0.01)))
     acc.get_epsilon(1e-5)
-    records.append(Record("accountant: 10,000 steps recorded and converted", time.perf_counter() - start, "s",
-                          target="value <= 1.0"))
+    records.append(
+        Record(
+            "accountant: 10,000 steps recorded and converted",
+            time.perf_counter() - start,
+            "s",
+            target="value <= 1.0",
+        )
+    )
     return records
