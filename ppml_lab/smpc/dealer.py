@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.random import Generator
 
 from ppml_lab.smpc.randomness import random_ring_elements
 from ppml_lab.smpc.sharing import share
@@ -32,7 +33,7 @@ class TrustedDealer:
         self,
         n_parties: int = 2,
         transport: Transport | None = None,
-        seeded_generator: np.random.Generator | None = None,
+        seeded_generator: Generator | None = None,
     ) -> None:
         self.n_parties = n_parties
         self.transport = transport

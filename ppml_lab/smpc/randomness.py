@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 
 import numpy as np
+from numpy.random import Generator
 
 
-def random_ring_elements(shape, seeded_generator: np.random.Generator | None = None) -> np.ndarray:
+def random_ring_elements(shape, seeded_generator: Generator | None = None) -> np.ndarray:
     """Uniform elements of Z/2^64 with the given shape.
 
     Drawn from ``os.urandom`` (the OS CSPRNG). ``seeded_generator`` exists only so that tests

@@ -7,12 +7,13 @@ the secret: one bank's share of a transaction amount is a uniformly random 64-bi
 from __future__ import annotations
 
 import numpy as np
+from numpy.random import Generator
 
 from ppml_lab.smpc.randomness import random_ring_elements
 
 
 def share(
-    x_ring, n_parties: int = 2, seeded_generator: np.random.Generator | None = None
+    x_ring, n_parties: int = 2, seeded_generator: Generator | None = None
 ) -> list[np.ndarray]:
     """Split ring elements ``x_ring`` (uint64) into ``n_parties`` additive shares."""
     if n_parties < 2:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+from numpy.random import Generator
 
 from ppml_lab.smpc.beaver import beaver_matmul, beaver_multiply
 from ppml_lab.smpc.dealer import TrustedDealer
@@ -26,7 +27,7 @@ class MPCSession:
     ``seeded_generator`` makes shares and triples reproducible for tests and demonstrations only.
     """
 
-    def __init__(self, n_parties: int = 2, seeded_generator: np.random.Generator | None = None) -> None:
+    def __init__(self, n_parties: int = 2, seeded_generator: Generator | None = None) -> None:
         if n_parties != 2:
             raise ValueError(
                 f"n_parties must be 2 (fixed-point truncation here is a two-party protocol), got {n_parties}"
