@@ -18,14 +18,21 @@ from ppml_lab.he.params import CKKSParameters, get_parameters, make_context
 class KeyOwner:
     """Holds the secret key: encrypts, decrypts, and refreshes ciphertexts that ran out of depth."""
 
-    def __init__(self, params: str | CKKSParameters = "n8192_depth4") -> None:
+    def __init__(self, params: str | CKKSParameters = "n8192_depth4", *, symmetric: bool = True) -> None:
         self.params = get_parameters(params)
-        self._context = make_context(self.params)
+        # The key owner does all encryption itself, so secret-key (symmetric) encryption, about twice
+        # as fast, is the default; pass symmetric=False if other parties must encrypt too.
+        self.symmetric = symmetric
+        self._context = make_context(self.params, symmetric=symmetric)
 
     def public_context(self) -> bytes:
-        """The context with public, relinearization and Galois keys only (no secret key)."""
+        """The context with evaluation keys (relinearization, Galois) and, if any, the public
+        encryption key: never the secret key."""
         return self._context.serialize(
-            save_public_key=True, save_secret_key=False, save_galois_keys=True, save_relin_keys=True
+            save_public_key=not self.symmetric,
+            save_secret_key=False,
+            save_galois_keys=True,
+            save_relin_keys=True,
         )
 
     def encrypt(self, values: Sequence[float]) -> ts.CKKSVector:
