@@ -29,9 +29,19 @@ def score_encrypted(columns: list[ts.CKKSVector], weights, bias) -> ts.CKKSVecto
     """Encrypted logits ``X @ w + b`` (the server's side); ``weights``/``bias`` plaintext or encrypted."""
     if len(columns) != len(weights):
         raise ValueError(f"weights must have one entry per column ({len(columns)}), got {len(weights)}")
-    total = columns[0] * (weights[0] if isinstance(weights[0], ts.CKKSVector) else float(weights[0]))
-    for col, w in zip(columns[1:], weights[1:], strict=True):
-        total += col * (w if isinstance(w, ts.CKKSVector) else float(w))
+    # A plaintext weight of exactly 0 contributes nothing, and TenSEAL cannot multiply by an encoded
+    # zero without encrypting (which a server holding only evaluation keys cannot do): skip it.
+    terms = [
+        (c, w)
+        for c, w in zip(columns, weights, strict=True)
+        if isinstance(w, ts.CKKSVector) or float(w) != 0.0
+    ]
+    if not terms:
+        raise ValueError("weights must not all be plaintext zeros: the score would be the bias alone")
+    total = None
+    for col, w in terms:
+        product = col * (w if isinstance(w, ts.CKKSVector) else float(w))
+        total = product if total is None else total + product
     return total + (bias if isinstance(bias, ts.CKKSVector) else float(bias))
 
 
