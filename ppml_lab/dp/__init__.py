@@ -5,6 +5,7 @@ The order follows the lessons: mechanisms and their guarantees (:mod:`.mechanism
 mathematics in :mod:`.analysis.rdp`), then private training (:mod:`.dpsgd`).
 """
 
+from ppml_lab.dp._random import noise_generator
 from ppml_lab.dp.accountants import (
     AdvancedCompositionAccountant,
     BasicCompositionAccountant,
@@ -64,6 +65,7 @@ __all__ = [
     "gaussian_delta",
     "get_noise_multiplier",
     "logistic_per_sample_gradients",
+    "noise_generator",
     "per_sample_gradients",
     "poisson_sample",
     "randomized_response_epsilon",

@@ -17,12 +17,21 @@ def test_every_lesson_has_a_release_and_nothing_else_is_released():
     )
 
 
+def _files(folder: Path) -> list[Path]:
+    # JupyterLab's checkpoints appear when a learner opens course/: they are not part of the release
+    return sorted(
+        p.relative_to(folder)
+        for p in folder.rglob("*")
+        if p.is_file() and ".ipynb_checkpoints" not in p.parts
+    )
+
+
 @pytest.mark.parametrize("assignment", list_assignments())
 def test_course_is_up_to_date(tmp_path, assignment):
     generate_course([assignment], release_dir=tmp_path / "course", backup_dir=tmp_path / "backups")
     fresh, committed = tmp_path / "course" / assignment, RELEASE_DIR / assignment
-    fresh_files = sorted(p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file())
-    committed_files = sorted(p.relative_to(committed) for p in committed.rglob("*") if p.is_file())
+    fresh_files = _files(fresh)
+    committed_files = _files(committed)
     assert fresh_files == committed_files, f"course/{assignment} is out of date: run `make course`"
     stale = [str(p) for p in fresh_files if not filecmp.cmp(fresh / p, committed / p, shallow=False)]
     assert not stale, f"course/{assignment} is out of date ({stale}): run `make course`"
