@@ -1,5 +1,34 @@
-"""Anonymization for compliance: k-anonymity and its successors."""
+"""Anonymization for compliance: k-anonymity, l-diversity, t-closeness, Mondrian, and the attacks they answer.
 
+In the order of the lesson: equivalence classes and k (:mod:`.kanon`), Mondrian generalisation and
+information loss (:mod:`.mondrian`), l-diversity and t-closeness (:mod:`.diversity`), and the linkage
+and homogeneity attacks (:mod:`.linkage`).
+"""
+
+from ppml_lab.anonymity.diversity import (
+    distinct_l_diversity,
+    earth_movers_distance,
+    entropy_l_diversity,
+    is_l_diverse,
+    t_closeness,
+)
 from ppml_lab.anonymity.kanon import equivalence_class_sizes, is_k_anonymous, k_anonymity
+from ppml_lab.anonymity.linkage import LinkageResult, linkage_attack, public_register
+from ppml_lab.anonymity.mondrian import discernibility, mondrian, normalized_certainty_penalty
 
-__all__ = ["equivalence_class_sizes", "is_k_anonymous", "k_anonymity"]
+__all__ = [
+    "LinkageResult",
+    "discernibility",
+    "distinct_l_diversity",
+    "earth_movers_distance",
+    "entropy_l_diversity",
+    "equivalence_class_sizes",
+    "is_k_anonymous",
+    "is_l_diverse",
+    "k_anonymity",
+    "linkage_attack",
+    "mondrian",
+    "normalized_certainty_penalty",
+    "public_register",
+    "t_closeness",
+]
