@@ -2,7 +2,8 @@
 
 The order follows the lessons: mechanisms and their guarantees (:mod:`.mechanisms`,
 :mod:`.discrete`, :mod:`.sensitivity`), composition and accounting (:mod:`.accountants`, with the
-mathematics in :mod:`.analysis.rdp`), then private training (:mod:`.dpsgd`).
+mathematics in :mod:`.analysis.rdp`), private training (:mod:`.dpsgd`), and local DP for
+telemetry (:mod:`.local`: frequency oracles and mean estimators).
 """
 
 from ppml_lab.dp._random import noise_generator
