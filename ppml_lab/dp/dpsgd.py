@@ -12,8 +12,9 @@ Each step (Abadi et al. 2016):
 
 Two implementations share those names: :class:`DPLogisticRegression` in NumPy with closed-form
 per-example gradients, and :func:`train_dp_sgd` for any PyTorch model, which runs our
-``torch.func`` implementation (``engine="ours"``), Opacus (``engine="opacus"``) or plain SGD
-(``engine="none"``) on the same model, data and seed, so they can be compared.
+implementation (``engine="ours"``: per-example gradients from one backward pass to the layer
+outputs for Linear and Conv2d layers, ``torch.func`` otherwise), Opacus (``engine="opacus"``) or
+plain SGD (``engine="none"``) on the same model, data and seed, so they can be compared.
 """
 
 from __future__ import annotations
