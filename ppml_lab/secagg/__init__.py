@@ -1,5 +1,11 @@
 """Secure aggregation: the server learns only the sum of the clients' vectors, even with dropouts."""
 
+from ppml_lab.secagg.distributed_dp import (
+    add_distributed_noise,
+    client_noise_variance,
+    decode_signed,
+    distributed_dp_epsilon,
+)
 from ppml_lab.secagg.protocol import (
     AggregationResult,
     Client,
@@ -12,12 +18,7 @@ from ppml_lab.secagg.protocol import (
 )
 
 __all__ = [
-    "AggregationResult",
-    "Client",
-    "SecureAggregationServer",
-    "ThresholdError",
-    "dequantize",
-    "prg",
-    "quantize",
+    "AggregationResult", "Client", "SecureAggregationServer", "ThresholdError", "add_distributed_noise",
+    "client_noise_variance", "decode_signed", "dequantize", "distributed_dp_epsilon", "prg", "quantize",
     "secagg_plus_neighbors",
 ]
