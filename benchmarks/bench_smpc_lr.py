@@ -18,24 +18,13 @@ from ppml_lab.smpc import ROUNDS_PER_ITERATION, WAN, MPCSession, train_plaintext
 from ppml_lab.smpc.network import run_secure_lr_two_processes
 
 
-def _bank_rows(df):
-    X = np.column_stack(
-        [
-            np.log(df["amount"]),
-            df["hour"] < 6,
-            np.log1p(df["distance_from_home_km"]),
-            df["is_foreign"],
-            df["card_present"],
-            df["txn_count_24h"],
-        ]
-    ).astype(float)
-    return X, df["is_fraud"].to_numpy().astype(float)
-
-
 def run(fast: bool = False) -> list[Record]:
     n_a, n_b, iters = (2000, 1500, 5) if fast else (20_000, 15_000, 20)
     banks = ds.bank_transactions(n_a=n_a, n_b=n_b, seed=0)
-    (Xa, ya), (Xb, yb) = _bank_rows(banks["bank_a"]), _bank_rows(banks["bank_b"])
+    (Xa, ya, _), (Xb, yb, _) = (
+        ds.fraud_design_matrix(banks["bank_a"]),
+        ds.fraud_design_matrix(banks["bank_b"]),
+    )
     mu, sd = np.vstack([Xa, Xb]).mean(0), np.vstack([Xa, Xb]).std(0)
     Xa = np.hstack([(Xa - mu) / sd, np.ones((len(Xa), 1))])
     Xb = np.hstack([(Xb - mu) / sd, np.ones((len(Xb), 1))])

@@ -19,6 +19,7 @@ from ppml_lab.datasets.banks import (
     VERTICAL_FEATURES_B,
     bank_transactions,
     bank_transactions_vertical,
+    fraud_design_matrix,
 )
 from ppml_lab.datasets.credit import (
     CREDIT_CATEGORIES,
@@ -66,6 +67,7 @@ __all__ = [
     "credit_risk",
     "credit_risk_design_matrix",
     "device_telemetry",
+    "fraud_design_matrix",
     "load_breast_cancer",
     "mri_centralized",
     "mri_scans",

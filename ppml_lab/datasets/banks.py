@@ -125,6 +125,29 @@ def bank_transactions(
     }
 
 
+def fraud_design_matrix(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """``(X, y, feature_names)`` for the per-transaction fraud task (not standardized).
+
+    Features: log amount, a night-time flag (hour < 6), log(1 + distance from home), foreign,
+    card present and the 24-hour transaction count; ``y`` is ``is_fraud``.
+    """
+    missing = [c for c in TRANSACTION_COLUMNS if c not in df.columns and c != "customer_id"]
+    if missing:
+        raise ValueError(f"df is missing the columns {missing}")
+    names = ["log_amount", "night", "log_distance_km", "is_foreign", "card_present", "txn_count_24h"]
+    X = np.column_stack(
+        [
+            np.log(df["amount"].to_numpy(dtype=float)),
+            (df["hour"].to_numpy() < 6).astype(float),
+            np.log1p(df["distance_from_home_km"].to_numpy(dtype=float)),
+            df["is_foreign"].to_numpy(dtype=float),
+            df["card_present"].to_numpy(dtype=float),
+            df["txn_count_24h"].to_numpy(dtype=float),
+        ]
+    )
+    return X, df["is_fraud"].to_numpy(dtype=np.int64), names
+
+
 def bank_transactions_vertical(
     n_customers_a: int = 3000,
     n_customers_b: int = 2500,

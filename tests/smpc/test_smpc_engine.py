@@ -136,23 +136,12 @@ def test_sigmoid_approximation_matches_its_plaintext_twin():
     assert np.abs(sigmoid_poly_plain(z) - 1 / (1 + np.exp(-z))).max() < 0.062
 
 
-def _fraud_features(df):
-    X = np.column_stack(
-        [
-            np.log(df["amount"]),
-            df["hour"] < 6,
-            np.log1p(df["distance_from_home_km"]),
-            df["is_foreign"],
-            df["card_present"],
-            df["txn_count_24h"],
-        ]
-    ).astype(float)
-    return X, df["is_fraud"].to_numpy()
-
-
 def test_secure_horizontal_lr_matches_plaintext_and_counts_rounds():
     banks = ds.bank_transactions(n_a=1500, n_b=1000, seed=1)
-    (XA, yA), (XB, yB) = _fraud_features(banks["bank_a"]), _fraud_features(banks["bank_b"])
+    (XA, yA, _), (XB, yB, _) = (
+        ds.fraud_design_matrix(banks["bank_a"]),
+        ds.fraud_design_matrix(banks["bank_b"]),
+    )
     X, y = np.vstack([XA, XB]), np.r_[yA, yB]
     mu, sd = X.mean(0), X.std(0)
     XA, XB, X = (XA - mu) / sd, (XB - mu) / sd, (X - mu) / sd

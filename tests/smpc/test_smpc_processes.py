@@ -10,24 +10,13 @@ from ppml_lab.smpc import ROUNDS_PER_ITERATION, train_plaintext_poly_lr
 from ppml_lab.smpc.network import PeerFailure, run_secure_lr_two_processes
 
 
-def _bank_rows(df):
-    X = np.column_stack(
-        [
-            np.log(df["amount"]),
-            df["hour"] < 6,
-            np.log1p(df["distance_from_home_km"]),
-            df["is_foreign"],
-            df["card_present"],
-            df["txn_count_24h"],
-        ]
-    ).astype(float)
-    return X, df["is_fraud"].to_numpy().astype(float)
-
-
 @pytest.fixture(scope="module")
 def two_banks():
     banks = ds.bank_transactions(n_a=400, n_b=300, fraud_rate_a=0.05, fraud_rate_b=0.05, seed=3)
-    (Xa, ya), (Xb, yb) = _bank_rows(banks["bank_a"]), _bank_rows(banks["bank_b"])
+    (Xa, ya, _), (Xb, yb, _) = (
+        ds.fraud_design_matrix(banks["bank_a"]),
+        ds.fraud_design_matrix(banks["bank_b"]),
+    )
     mu, sd = np.vstack([Xa, Xb]).mean(0), np.vstack([Xa, Xb]).std(0)
     bias = lambda X: np.hstack([(X - mu) / sd, np.ones((len(X), 1))])  # noqa: E731
     return (bias(Xa), ya), (bias(Xb), yb)
