@@ -77,26 +77,23 @@ def _discrete_gaussian_one(sigma_sq: Fraction) -> int:
             return y
 
 
-def sample_discrete_laplace(scale, size: int | tuple[int, ...] | None = None):
-    """Integers with P(y) proportional to ``exp(-|y| / scale)``: epsilon-DP for an integer
-    query of sensitivity ``Delta`` when ``scale = Delta / epsilon``."""
-    scale = _as_fraction("scale", scale)
+def _draw(one, param: Fraction, size):
+    """One draw of ``one(param)``, or an int64 array of the given ``size`` of independent draws."""
     if size is None:
-        return _discrete_laplace_one(scale)
+        return one(param)
     out = np.empty(size, dtype=np.int64)
     flat = out.reshape(-1)
     for i in range(flat.size):
-        flat[i] = _discrete_laplace_one(scale)
+        flat[i] = one(param)
     return out
+
+
+def sample_discrete_laplace(scale, size: int | tuple[int, ...] | None = None):
+    """Integers with P(y) proportional to ``exp(-|y| / scale)``: epsilon-DP for an integer
+    query of sensitivity ``Delta`` when ``scale = Delta / epsilon``."""
+    return _draw(_discrete_laplace_one, _as_fraction("scale", scale), size)
 
 
 def sample_discrete_gaussian(sigma_sq, size: int | tuple[int, ...] | None = None):
     """Integers with P(y) proportional to ``exp(-y^2 / (2 sigma_sq))`` (the discrete Gaussian)."""
-    sigma_sq = _as_fraction("sigma_sq", sigma_sq)
-    if size is None:
-        return _discrete_gaussian_one(sigma_sq)
-    out = np.empty(size, dtype=np.int64)
-    flat = out.reshape(-1)
-    for i in range(flat.size):
-        flat[i] = _discrete_gaussian_one(sigma_sq)
-    return out
+    return _draw(_discrete_gaussian_one, _as_fraction("sigma_sq", sigma_sq), size)
