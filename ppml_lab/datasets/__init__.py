@@ -6,9 +6,13 @@ are made (the generative story) and their schema.
 * :func:`credit_risk` — loan applicants (encrypted credit risk, HE).
 * :func:`bank_transactions`, :func:`bank_transactions_vertical` — two banks' fraud data (SMPC, PSI).
 * :func:`mri_scans` — brain-like MRI slices from hospitals with their own scanners (FL).
-* :func:`device_telemetry` — time spent per product feature per device (local DP, secure aggregation).
+* :func:`device_telemetry` — time spent per product feature per device (local DP, secure aggregation);
+  :func:`telemetry_expected_means` gives its true per-feature means.
 * :func:`sensitive_tabular` — income and health attributes (DP-SGD, attacks, anonymization).
 * :func:`load_breast_cancer` — a real medical table shipped with scikit-learn.
+
+The layer rule: this package imports only NumPy, pandas, scikit-learn, the standard library and
+``ppml_lab._checks``; images come back as float32 NumPy arrays, ready for ``torch.from_numpy``.
 """
 
 from ppml_lab.datasets._common import train_test_split_arrays
@@ -43,6 +47,7 @@ from ppml_lab.datasets.telemetry import (
     TELEMETRY_FEATURES,
     clip_session_times,
     device_telemetry,
+    telemetry_expected_means,
 )
 
 __all__ = [
@@ -73,5 +78,6 @@ __all__ = [
     "mri_scans",
     "sensitive_design_matrix",
     "sensitive_tabular",
+    "telemetry_expected_means",
     "train_test_split_arrays",
 ]

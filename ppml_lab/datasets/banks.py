@@ -103,15 +103,21 @@ def bank_transactions(
 ) -> dict[str, pd.DataFrame]:
     """Two banks' transaction tables, ``{"bank_a": df, "bank_b": df}`` (horizontal split).
 
-    Generative story: a transaction is first labelled fraudulent with the bank's fraud rate; its
-    features are then drawn given the label. Fraud is larger (log-normal amount shifted up), at
-    night, far from home, more often foreign and card-not-present, in a burst of transactions, and
-    in riskier merchant categories. The banks differ: bank B's customers spend more, later in the
-    day, with another category mix, so the tables are not identically distributed.
+    Generative story: a transaction is first labelled fraudulent with its bank's fraud rate
+    (``fraud_rate_a``, ``fraud_rate_b``: 1.5% and 1.2% by default); its features are then drawn
+    given the label. Fraud is larger (log-normal amount, log-mean shifted up by 1.2), at night
+    (hour around 2 am), far from home (exponential, mean 250 km instead of 12 km), more often
+    foreign (35% vs 3%) and card-not-present (85% vs 30%), in a burst of transactions (Poisson
+    mean 7 vs 2.5 in 24 h), and in riskier merchant categories. The banks differ: bank B's
+    customers spend more (median amount about 1.8x bank A's), later in the day (peak 17h vs 13h),
+    with another category mix, so the tables are not identically distributed. Each bank has
+    ``n // 8`` customers, drawn uniformly for each transaction.
 
-    Schema (``TRANSACTION_COLUMNS``): customer_id (str), amount (float, currency units), hour
-    (int 0-23), merchant_category (category), distance_from_home_km (float), is_foreign,
-    card_present, txn_count_24h, is_fraud (int64).
+    Schema (``TRANSACTION_COLUMNS``, ``n_a`` and ``n_b`` rows): customer_id (str, ``"A0000042"`` /
+    ``"B0000042"``), amount (float64, currency units), hour (int64, 0-23), merchant_category
+    (category over ``MERCHANT_CATEGORIES``), distance_from_home_km (float64), is_foreign,
+    card_present, txn_count_24h, is_fraud (int64). :func:`fraud_design_matrix` turns a table into
+    model inputs.
     """
     n_a = check_int("n_a", n_a, minimum=10)
     n_b = check_int("n_b", n_b, minimum=10)
@@ -152,21 +158,33 @@ def bank_transactions_vertical(
     n_customers_a: int = 3000,
     n_customers_b: int = 2500,
     n_overlap: int = 2000,
-    fraud_rate: float = 0.08,
     seed: int = 0,
+    *,
+    fraud_rate: float = 0.08,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Customer-level views of two banks that share ``n_overlap`` customers (vertical split).
+    """Customer-level views of two banks that share exactly ``n_overlap`` customers (vertical split).
 
-    Generative story: every customer has ten latent behaviour features; bank A observes the
-    account-side ones (``VERTICAL_FEATURES_A``) and the label ``is_fraud`` (a compromised or mule
-    account), bank B the card-side ones (``VERTICAL_FEATURES_B``). The label follows a logistic
-    model of features from *both* banks, so a model trained on the joined features beats one
-    trained on bank A's alone; the fraud rate is higher than per transaction (default 8%) so the
-    task is learnable from a few thousand customers.
+    Generative story: every customer has two hidden risk factors ``z_acc`` and ``z_card`` (standard
+    normal, independent). Bank A observes the account side, five features driven by ``z_acc``
+    (``VERTICAL_FEATURES_A``: young accounts, low balances, many transfers, overdrafts and login
+    failures mean high ``z_acc``), plus the label ``is_fraud`` (a compromised or mule account).
+    Bank B observes the card side, five features driven by ``z_card`` (``VERTICAL_FEATURES_B``:
+    spend, merchants, foreign and night ratios, chargebacks). The label is logistic in
+    ``1.6 * z_acc + 1.6 * z_card`` plus noise (sd 0.4), so each bank sees only half the signal and
+    a model on the joined features beats one on bank A's alone (AUC about 0.77 vs 0.68 at the
+    defaults). The fraud rate (keyword-only ``fraud_rate``, default 8%) is higher than per
+    transaction so that the task is learnable from a few thousand customers.
 
-    Both tables have a ``customer_id`` string (an IBAN-like identifier) and are shuffled
-    independently: rows are not aligned, finding the shared customers is the record-linkage step.
-    Returns ``(bank_a, bank_b)``.
+    Customers ``[0, n_overlap)`` are at both banks, the next ``n_customers_a - n_overlap`` only at
+    A, the rest only at B; each table is then shuffled independently, so the rows are not aligned
+    (finding the shared customers is the private-set-intersection step).
+
+    Schema, returned as ``(bank_a, bank_b)``: ``bank_a`` has ``customer_id`` (str, an IBAN-like
+    ``"DE" + 16 digits``, unique), account_age_years (float64), avg_balance (float64),
+    transfers_30d, overdrafts_12m, login_failures_7d (int64) and ``is_fraud`` (int64), with
+    ``n_customers_a`` rows; ``bank_b`` has ``customer_id``, card_spend_30d (float64),
+    merchants_30d (int64), foreign_txn_ratio (float64 in [0, 1]), chargebacks_12m (int64) and
+    night_txn_ratio (float64 in [0, 1]), with ``n_customers_b`` rows and no label.
     """
     n_a = check_int("n_customers_a", n_customers_a, minimum=1)
     n_b = check_int("n_customers_b", n_customers_b, minimum=1)
@@ -181,7 +199,7 @@ def bank_transactions_vertical(
     n_total = n_a + n_b - n_overlap
     numbers = rng.choice(10**10, size=n_total, replace=False)
     ids = np.array([f"DE{(n * 7919) % 97:02d}5001{n:010d}" for n in numbers])
-    latent = rng.normal(size=(n_total, 2))  # shared risk factors seen partly by each bank
+    latent = rng.normal(size=(n_total, 2))  # z_acc (seen through A's features), z_card (through B's)
     a_side = pd.DataFrame(
         {
             "account_age_years": np.round(

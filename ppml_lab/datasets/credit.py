@@ -45,18 +45,23 @@ _EFFECTS: dict[str, dict[str, float]] = {
 }
 
 
-def credit_risk(n_samples: int = 1000, default_rate: float = 0.30, seed: int = 0) -> pd.DataFrame:
+def credit_risk(n_samples: int = 1000, seed: int = 0, *, default_rate: float = 0.30) -> pd.DataFrame:
     """Loan applicants with a ``default`` label (int 0/1, about ``default_rate`` positive).
 
     Generative story: each applicant's numeric attributes are drawn from plausible marginals (age
-    19-75, a log-normal credit amount that grows with the loan duration, small integer counts) and
-    twelve categorical attributes from level frequencies drawn once per seed. Default follows a latent logistic
-    model: longer loans, larger amounts relative to duration, a negative checking balance, a poor
-    credit history, low savings, short employment, renting, low income and youth raise the
-    log-odds; the intercept is set so that the sample's expected default rate is ``default_rate``.
+    19-75, a log-normal credit amount that grows with the loan duration, small integer counts, a
+    log-normal monthly income that grows with age) and twelve categorical attributes from level
+    frequencies drawn once per seed (Dirichlet). Default follows a latent logistic model: longer
+    loans, larger amounts relative to duration, a high installment rate, a negative checking
+    balance, a poor credit history, low savings, short employment, renting, low income and youth
+    raise the log-odds; Gaussian noise (sd 0.3) is added to the log-odds and the intercept is set
+    so that the sample's expected default rate is ``default_rate`` (keyword-only, default 0.30).
+    ``personal_status``, ``job``, ``other_debtors``, ``property``, ``telephone``, ``foreign_worker``,
+    ``residence_years``, ``existing_credits`` and ``dependents`` carry no signal (noise columns).
 
-    Schema: 8 numeric columns (``CREDIT_NUMERIC``; the two amounts float64, the rest int64), 12
-    ``category`` columns (``CREDIT_CATEGORIES``), and ``default`` (int64): 20 features in all.
+    Schema: 8 numeric columns (``CREDIT_NUMERIC``; ``credit_amount`` and ``monthly_income`` float64,
+    the rest int64), 12 ``category`` columns (``CREDIT_CATEGORIES``, levels in the listed order),
+    and ``default`` (int64, ``CREDIT_RISK_TARGET``): 20 features and the target, ``n_samples`` rows.
     """
     n = check_int("n_samples", n_samples, minimum=10)
     rate = check_probability("default_rate", default_rate, open_low=True, open_high=True)
@@ -98,10 +103,13 @@ def credit_risk(n_samples: int = 1000, default_rate: float = 0.30, seed: int = 0
 def credit_risk_design_matrix(
     df: pd.DataFrame, *, standardize: bool = True
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """``(X, y, feature_names)``: standardized numerics and one-hot categoricals (35 columns).
+    """``(X, y, feature_names)`` for a linear model (the encrypted-inference lesson's input).
 
-    The values stay within a few units of zero, which keeps polynomial sigmoid approximations on
-    encrypted data accurate.
+    ``X`` (float64, shape ``(n, 35)``): the 8 numeric columns first (standardized to mean 0 and
+    standard deviation 1 over ``df`` when ``standardize``; raw otherwise), then one-hot columns
+    named ``"column=level"`` for every categorical level except the first (the reference level),
+    27 in all. The values stay within a few units of zero, which keeps polynomial sigmoid
+    approximations on encrypted data accurate. ``y`` is ``default`` as int64.
     """
     if CREDIT_RISK_TARGET not in df.columns:
         raise ValueError(f"df must have the target column {CREDIT_RISK_TARGET!r}")

@@ -46,18 +46,23 @@ _CATEGORICAL = ["sex", "occupation", "marital_status", "health_condition"]
 def sensitive_tabular(n_samples: int = 5000, seed: int = 0) -> pd.DataFrame:
     """People described by quasi-identifiers, sensitive attributes and a binary risk label.
 
-    Generative story: age (18-90) and sex first; education and occupation depend on age; income is
-    log-normal, growing with education and hours worked; BMI and smoking are drawn per person;
-    the health condition is more likely with age, BMI and smoking. The target ``high_risk`` (about
-    30% positive) follows a logistic model of age, BMI, smoking, the health condition and (lower)
-    income. ZIP codes come from 20 three-digit prefixes with two random digits, so age + sex + ZIP
-    single out many people (the linkage lesson's point).
+    Generative story: age (normal around 45, clipped to 18-90) and sex first; education falls
+    slightly with age; occupation is ``retired`` from 67 on, otherwise drawn at random; hours
+    worked are 0 for the retired; income is log-normal, growing with education, hours and age;
+    BMI rises slightly with age and 22% smoke. The health condition is ``none`` or one of five
+    conditions, more likely with age, BMI and smoking. The target ``high_risk`` (about 30%
+    positive) follows a logistic model: older age, higher BMI, smoking, a health condition
+    (cancer > heart disease > diabetes > hypertension > asthma) and lower income raise the
+    log-odds, plus Gaussian noise (sd 0.3); the intercept sets the rate. ``sex``, ``marital_status``
+    and ``zip_code`` carry no signal. ZIP codes are one of 20 three-digit prefixes followed by two
+    digits 00-19 (400 codes), so age + sex + ZIP single out many people (the linkage lesson's
+    point) while generalising the ZIP to its prefix gives groups of useful size.
 
-    Schema: zip_code (str, 5 digits), age (int64), sex (category F/M), education_years (int64),
-    occupation (category), marital_status (category), hours_per_week (int64), bmi (float64),
-    smoker (int64), income (float64, per year), health_condition (category, ``HEALTH_CONDITIONS``),
-    high_risk (int64). Constants: ``SENSITIVE_QUASI_IDENTIFIERS``, ``SENSITIVE_ATTRIBUTES``,
-    ``SENSITIVE_TARGET``.
+    Schema (``n_samples`` rows): zip_code (str, 5 digits), age (int64), sex (category F/M),
+    education_years (int64, 8-21), occupation (category), marital_status (category),
+    hours_per_week (int64, 0-80), bmi (float64), smoker (int64 0/1), income (float64, per year),
+    health_condition (category, ``HEALTH_CONDITIONS``), high_risk (int64 0/1). Constants:
+    ``SENSITIVE_QUASI_IDENTIFIERS``, ``SENSITIVE_ATTRIBUTES``, ``SENSITIVE_TARGET``.
     """
     n = check_int("n_samples", n_samples, minimum=10)
     check_int("seed", seed, minimum=0)
@@ -123,7 +128,14 @@ def sensitive_tabular(n_samples: int = 5000, seed: int = 0) -> pd.DataFrame:
 def sensitive_design_matrix(
     df: pd.DataFrame, *, standardize: bool = True
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """``(X, y, feature_names)``: 20 standardized columns (ZIP code left out), target ``high_risk``."""
+    """``(X, y, feature_names)`` for a classifier of ``high_risk`` (the DP-SGD lesson's input).
+
+    ``X`` (float64, shape ``(n, 20)``): six numeric columns first (age, education_years,
+    hours_per_week, bmi, smoker and log income; standardized over ``df`` when ``standardize``),
+    then one-hot columns ``"column=level"`` for sex, occupation, marital_status and
+    health_condition, first level dropped. The ZIP code is left out (an identifier, not a
+    feature). ``y`` is ``high_risk`` as int64.
+    """
     if SENSITIVE_TARGET not in df.columns:
         raise ValueError(f"df must have the target column {SENSITIVE_TARGET!r}")
     if "income" not in df.columns:

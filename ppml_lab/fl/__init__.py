@@ -1,22 +1,53 @@
-"""Federated learning: clients, strategies, non-IID partitioners, simulation, DP-FedAvg.
+"""Federated learning: clients, a server, strategies, non-IID partitioners, simulation, DP-FedAvg, Flower.
 
-In the order of the lessons: parameters exchanged as NumPy arrays (:mod:`.parameters`), the client
-(:mod:`.client`), strategies (:mod:`.strategy`: FedAvg, FedProx, FedAvgM, FedAdam, FedYogi and the
-robust FedMedian, FedTrimmedAvg, Krum), the swappable aggregation step (:mod:`.aggregation`),
-non-IID splits (:mod:`.partition`), the simulation loop (:mod:`.simulation`) and DP-FedAvg
-(:mod:`.dp`).
+In the order of the lessons:
+
+* :mod:`.parameters` — models travel as lists of NumPy arrays; a client's answer is a ``FitRes``.
+* :mod:`.client` — :class:`TorchClient`: local training (FedProx term, personal layers, local DP).
+* :mod:`.strategy` — FedAvg, FedProx, FedAvgM, FedAdam, FedYogi, the robust FedMedian,
+  FedTrimmedAvg and Krum, and ClusteredFedAvg; :mod:`.aggregation` — the swappable averaging
+  step (plaintext by default, secure aggregation from :mod:`ppml_lab.secagg`).
+* :mod:`.server` — the round loop and the :class:`History` of latency, bytes and accuracy;
+  :mod:`.simulation` — all clients in this process, with dropouts, stragglers and attackers.
+* :mod:`.partition` — Dirichlet label skew, quantity skew, scanner feature skew, skew report;
+  :mod:`.personalization` — FedPer layers and local fine-tuning.
+* :mod:`.dp` — DP-FedAvg with the RDP accountant.
+* :mod:`.hospitals` — the MRI consortium as one :class:`FederationConfig`;
+  :mod:`.flower` — the same run on Flower's deployment engine (imported on demand).
 """
 
 from ppml_lab.fl.aggregation import Aggregator
 from ppml_lab.fl.client import TorchClient
 from ppml_lab.fl.dp import DPFedAvg
-from ppml_lab.fl.parameters import get_parameters, nbytes, set_parameters, weighted_average
-from ppml_lab.fl.partition import dirichlet_label_split, quantity_skew_split, skew_report
-from ppml_lab.fl.simulation import History, run_simulation
-from ppml_lab.fl.strategy import FedAdam, FedAvg, FedAvgM, FedMedian, FedProx, FedTrimmedAvg, FedYogi, Krum
+from ppml_lab.fl.hospitals import FederationConfig, centralized_baseline, hospital_clients
+from ppml_lab.fl.parameters import FitRes, get_parameters, nbytes, set_parameters, weighted_average
+from ppml_lab.fl.partition import (
+    dirichlet_label_split,
+    quantity_skew_split,
+    scanner_profiles,
+    skew_report,
+)
+from ppml_lab.fl.personalization import fine_tune_accuracy
+from ppml_lab.fl.server import History, Server
+from ppml_lab.fl.simulation import InProcessTransport, run_simulation
+from ppml_lab.fl.strategy import (
+    STRATEGIES,
+    ClusteredFedAvg,
+    FedAdam,
+    FedAvg,
+    FedAvgM,
+    FedMedian,
+    FedProx,
+    FedTrimmedAvg,
+    FedYogi,
+    Krum,
+    make_strategy,
+)
 
 __all__ = [
+    "STRATEGIES",
     "Aggregator",
+    "ClusteredFedAvg",
     "DPFedAvg",
     "FedAdam",
     "FedAvg",
@@ -25,14 +56,23 @@ __all__ = [
     "FedProx",
     "FedTrimmedAvg",
     "FedYogi",
+    "FederationConfig",
+    "FitRes",
     "History",
+    "InProcessTransport",
     "Krum",
+    "Server",
     "TorchClient",
+    "centralized_baseline",
     "dirichlet_label_split",
+    "fine_tune_accuracy",
     "get_parameters",
+    "hospital_clients",
+    "make_strategy",
     "nbytes",
     "quantity_skew_split",
     "run_simulation",
+    "scanner_profiles",
     "set_parameters",
     "skew_report",
     "weighted_average",

@@ -1,4 +1,8 @@
-"""Model parameters as lists of NumPy arrays: what clients and the server exchange."""
+"""Model parameters as lists of NumPy arrays: what clients and the server exchange.
+
+A client's answer to a training request reaches the strategy as a :class:`FitRes`, which unpacks
+like the pair ``(parameters, num_examples)`` and also carries the client's index and metrics.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,28 @@ import numpy as np
 import torch
 
 Parameters = list[np.ndarray]
+
+
+class FitRes(tuple):
+    """``(parameters, num_examples)`` from one client, plus ``cid`` (its index) and ``metrics``.
+
+    It unpacks as a pair (``for params, n in results``), so a strategy that only averages never
+    needs more; strategies that treat clients differently (clustered FL) read ``cid``.
+    """
+
+    def __new__(cls, parameters: Parameters, num_examples: int, cid: int = -1, metrics: dict | None = None):
+        self = super().__new__(cls, (parameters, num_examples))
+        self.cid = cid
+        self.metrics = dict(metrics or {})
+        return self
+
+    @property
+    def parameters(self) -> Parameters:
+        return self[0]
+
+    @property
+    def num_examples(self) -> int:
+        return self[1]
 
 
 def get_parameters(model: torch.nn.Module) -> Parameters:
@@ -27,7 +53,13 @@ def set_parameters(model: torch.nn.Module, parameters: Parameters, skip: set[str
 
 
 def parameter_names(model: torch.nn.Module) -> list[str]:
+    """Names of the arrays :func:`get_parameters` returns, in the same order."""
     return list(model.state_dict().keys())
+
+
+def flatten(parameters: Parameters) -> np.ndarray:
+    """All arrays as one float64 vector (for norms and similarities of whole models)."""
+    return np.concatenate([np.asarray(p, dtype=np.float64).ravel() for p in parameters])
 
 
 def nbytes(parameters: Parameters) -> int:

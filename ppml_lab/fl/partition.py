@@ -1,10 +1,23 @@
-"""Non-IID partitioners: label skew (Dirichlet), quantity skew, and a report of the skew measured."""
+"""Non-IID data: label skew (Dirichlet), quantity skew, feature skew (scanners), and the skew measured.
+
+* :func:`dirichlet_label_split` — each class spread over clients with Dirichlet(alpha) proportions.
+* :func:`quantity_skew_split` — client sizes with Dirichlet(alpha) proportions.
+* :func:`scanner_profiles` — feature skew as hospitals' scanners that render the same anatomy
+  differently, from identical (``strength=0``) to very different (``strength=1``); pass them to
+  :func:`ppml_lab.datasets.mri_scans` as ``profiles``.
+* :func:`skew_report` — what a split looks like, in numbers.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ppml_lab._checks import check_float, check_int
+from ppml_lab.datasets import ScannerProfile
+
+# The scanner every hospital would have without feature skew, and how far strength=1 moves from it.
+REFERENCE_SCANNER = ScannerProfile(contrast=1.0, brightness=0.0, noise_std=0.04, bias_field_strength=0.0, blur=0.2)
+_SPREAD = {"contrast": 0.5, "brightness": 0.25, "noise_std": 0.08, "bias_field_strength": 0.6, "blur": 0.8}
 
 
 def dirichlet_label_split(
@@ -41,10 +54,36 @@ def quantity_skew_split(n: int, n_clients: int, alpha: float = 1.0, seed: int = 
     return np.split(rng.permutation(n), np.cumsum(sizes)[:-1])
 
 
+def scanner_profiles(n_hospitals: int, strength: float, seed: int = 0) -> list[ScannerProfile]:
+    """One scanner per hospital, spread around :data:`REFERENCE_SCANNER` by ``strength`` in [0, 1].
+
+    Each hospital gets a random direction for contrast (x 1 +/- 0.5), brightness (+/- 0.25), noise
+    (+ up to 0.08), bias field (up to 0.6) and blur (+ up to 0.8 px), scaled by ``strength``.
+    """
+    n_hospitals = check_int("n_hospitals", n_hospitals, minimum=1)
+    strength = check_float("strength", strength, minimum=0.0, maximum=1.0)
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n_hospitals):
+        u = rng.uniform(-1.0, 1.0, 5)
+        r = REFERENCE_SCANNER
+        out.append(
+            ScannerProfile(
+                contrast=r.contrast * (1 + strength * _SPREAD["contrast"] * u[0]),
+                brightness=r.brightness + strength * _SPREAD["brightness"] * u[1],
+                noise_std=r.noise_std + strength * _SPREAD["noise_std"] * abs(u[2]),
+                bias_field_strength=r.bias_field_strength + strength * _SPREAD["bias_field_strength"] * abs(u[3]),
+                blur=r.blur + strength * _SPREAD["blur"] * abs(u[4]),
+            )
+        )
+    return out
+
+
 def skew_report(client_labels: list[np.ndarray], client_features: list[np.ndarray] | None = None) -> dict:
     """Measured skew: per-client sizes and label distributions, the mean total-variation distance of
-    client label distributions from the global one, and (if features are given) the spread of
-    per-client feature means relative to the within-client spread."""
+    client label distributions from the global one (0 = IID, 1 = disjoint), and (if features are
+    given) the feature skew: the spread of per-client mean intensities relative to the spread of
+    image mean intensities within a client (about 0 when all clients share one scanner)."""
     classes = np.unique(np.concatenate(client_labels))
     dists = np.array([[np.mean(lab == c) for c in classes] for lab in client_labels])
     global_dist = np.array([np.mean(np.concatenate(client_labels) == c) for c in classes])

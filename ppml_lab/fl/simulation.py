@@ -1,39 +1,92 @@
-"""Run a federation in one process: rounds of client sampling, local training and aggregation.
+"""Run a federation in one process: the server's rounds with clients called directly.
 
-Records for every round what a production deployment cares about: wall time, bytes exchanged,
-the evaluated loss and accuracy (mean and per client), and the time to reach a target accuracy.
+:class:`InProcessTransport` plays the network. Besides calling each client it models what a
+production federation meets: clients that drop out (``dropout_rate``), stragglers that answer
+late (``straggler_rate`` adds ``straggler_delay`` seconds, and a ``round_timeout`` drops whoever
+is later than that), and corrupted updates (``attackers``) for the robustness lessons. The clients
+run one after another here; ``timing["parallel_seconds"]`` estimates the round on a network where
+they train at the same time (the slowest client that made the deadline).
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
-from tqdm.auto import tqdm
 
-from ppml_lab._checks import check_int, check_probability
+from ppml_lab._checks import check_choice, check_float, check_probability
 from ppml_lab.fl.client import TorchClient
-from ppml_lab.fl.parameters import Parameters, get_parameters, nbytes
+from ppml_lab.fl.parameters import FitRes, Parameters, get_parameters
+from ppml_lab.fl.server import History, Server
+
+ATTACKS = ("sign_flip", "scale")
 
 
-@dataclass
-class History:
-    """Per-round metrics of a simulation."""
+class InProcessTransport:
+    """Reach ``clients`` (a list, indexed by client id) by calling them, with simulated failures."""
 
-    rounds: list[dict] = field(default_factory=list)
+    def __init__(
+        self,
+        clients: list[TorchClient],
+        *,
+        dropout_rate: float = 0.0,
+        straggler_rate: float = 0.0,
+        straggler_delay: float = 5.0,
+        attackers: dict[int, str] | None = None,
+        seed: int = 0,
+    ) -> None:
+        if not clients:
+            raise ValueError("clients must not be empty")
+        self.clients = clients
+        self.dropout_rate = check_probability("dropout_rate", dropout_rate, open_high=True)
+        self.straggler_rate = check_probability("straggler_rate", straggler_rate)
+        self.straggler_delay = check_float("straggler_delay", straggler_delay, minimum=0.0)
+        self.attackers = dict(attackers or {})
+        for cid, mode in self.attackers.items():
+            check_choice("attackers", mode, ATTACKS)
+            if not 0 <= cid < len(clients):
+                raise ValueError(f"attackers names client {cid}, but there are {len(clients)} clients")
+        self.rng = np.random.default_rng([seed, 1])  # independent of the server's sampling
+        self.last_timing: dict = {}
 
-    def metric(self, name: str) -> list:
-        return [r[name] for r in self.rounds]
+    @property
+    def n_clients(self) -> int:
+        return len(self.clients)
 
-    def time_to_accuracy(self, target: float) -> float | None:
-        """Seconds of training until the mean client accuracy first reaches ``target`` (None if never)."""
-        elapsed = 0.0
-        for r in self.rounds:
-            elapsed += r["seconds"]
-            if r["accuracy"] >= target:
-                return elapsed
-        return None
+    def _corrupt(self, mode: str, sent: Parameters, new: Parameters) -> Parameters:
+        if mode == "sign_flip":  # push the model the other way, five times as hard
+            return [s - 5.0 * (n - s) for s, n in zip(sent, new, strict=True)]
+        return [s + 20.0 * (n - s) for s, n in zip(sent, new, strict=True)]  # "scale": boost the update
+
+    def fit(self, instructions: list[tuple[int, Parameters, dict]], timeout: float | None) -> list[FitRes]:
+        results, seconds = [], []
+        dropped = late = 0
+        for cid, params, config in instructions:
+            if self.dropout_rate and self.rng.random() < self.dropout_rate:
+                dropped += 1
+                continue
+            start = time.perf_counter()
+            new, n, metrics = self.clients[cid].fit(params, config)
+            elapsed = time.perf_counter() - start
+            if self.straggler_rate and self.rng.random() < self.straggler_rate:
+                elapsed += self.straggler_delay
+            if timeout is not None and elapsed > timeout:
+                late += 1
+                continue
+            seconds.append(elapsed)
+            if cid in self.attackers:
+                new = self._corrupt(self.attackers[cid], params, new)
+            results.append(FitRes(new, n, cid, metrics))
+        self.last_timing = {
+            "client_seconds": seconds,
+            "parallel_seconds": max(seconds, default=0.0),
+            "dropped": dropped,
+            "stragglers": late,
+        }
+        return results
+
+    def evaluate(self, instructions, timeout):
+        return [(cid, *self.clients[cid].evaluate(params, config)) for cid, params, config in instructions]
 
 
 def run_simulation(
@@ -42,54 +95,29 @@ def run_simulation(
     num_rounds: int,
     *,
     seed: int = 0,
-    dropout_rate: float = 0.0,
     initial_parameters: Parameters | None = None,
+    dropout_rate: float = 0.0,
+    straggler_rate: float = 0.0,
+    straggler_delay: float = 5.0,
+    round_timeout: float | None = None,
     attackers: dict[int, str] | None = None,
+    evaluate_every: int = 1,
     progress: bool = False,
 ) -> tuple[Parameters, History]:
-    """Train for ``num_rounds``; returns the final global parameters and the history.
+    """Train ``clients`` with ``strategy`` for ``num_rounds``; returns the final global model and history.
 
-    ``dropout_rate``: probability that a selected client fails to report in a round (stragglers and
-    dropped clients). ``attackers``: client index -> "sign_flip" or "scale" (for robustness tests:
-    the client reports a corrupted model).
+    ``seed`` fixes which clients are sampled and which fail; ``initial_parameters`` defaults to
+    the first client's freshly built model. See :class:`InProcessTransport` for the failure model
+    and :class:`ppml_lab.fl.server.History` for what is recorded.
     """
-    num_rounds = check_int("num_rounds", num_rounds, minimum=1)
-    dropout_rate = check_probability("dropout_rate", dropout_rate, open_high=True)
-    if not clients:
-        raise ValueError("clients must not be empty")
-    rng = np.random.default_rng(seed)
+    transport = InProcessTransport(
+        clients,
+        dropout_rate=dropout_rate,
+        straggler_rate=straggler_rate,
+        straggler_delay=straggler_delay,
+        attackers=attackers,
+        seed=seed,
+    )
+    server = Server(transport, strategy, seed=seed, round_timeout=round_timeout, evaluate_every=evaluate_every)
     params = initial_parameters if initial_parameters is not None else get_parameters(clients[0].model)
-    history = History()
-    for rnd in tqdm(range(1, num_rounds + 1), desc="federated rounds", disable=not progress):
-        start = time.perf_counter()
-        sent = received = 0
-        results = []
-        for cid, config in strategy.configure_fit(rnd, len(clients), rng):
-            sent += nbytes(params)
-            if rng.random() < dropout_rate:
-                continue
-            new, n, _ = clients[cid].fit([p.copy() for p in params], config)
-            mode = (attackers or {}).get(cid)
-            if mode == "sign_flip":
-                new = [p - 5.0 * (q - p) for p, q in zip(params, new, strict=True)]
-            elif mode == "scale":
-                new = [p + 20.0 * (q - p) for p, q in zip(params, new, strict=True)]
-            received += nbytes(new)
-            results.append((new, n))
-        params = strategy.aggregate_fit(rnd, params, results)
-        seconds = time.perf_counter() - start
-        evals = [c.evaluate([p.copy() for p in params]) for c in clients]
-        summary = strategy.aggregate_evaluate(evals)
-        history.rounds.append(
-            {
-                "round": rnd,
-                "seconds": seconds,
-                "bytes_sent": sent,
-                "bytes_received": received,
-                "clients_reporting": len(results),
-                "loss": summary["loss"],
-                "accuracy": summary["accuracy"],
-                "client_accuracy": [m["accuracy"] for _, _, m in evals],
-            }
-        )
-    return params, history
+    return server.run(num_rounds, params, progress=progress)

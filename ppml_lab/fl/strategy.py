@@ -1,17 +1,26 @@
 """Strategies: how the server picks clients, configures them and combines their results.
 
 A strategy is a small class (as in Flower): ``configure_fit`` chooses clients and their config
-for a round, ``aggregate_fit`` turns the returned parameters into the next global model,
-``aggregate_evaluate`` summarises evaluations. Variants override only what they change.
+for a round, ``client_parameters`` says which model a client receives (the global one, except in
+clustered FL), ``aggregate_fit`` turns the returned parameters into the next global model, and
+``aggregate_evaluate`` summarises evaluations. Variants override only what they change:
+
+* FedAvg; FedProx (client config); FedAvgM, FedAdam, FedYogi (server optimizers on the average);
+* FedMedian, FedTrimmedAvg, Krum (robust aggregation against corrupted updates);
+* ClusteredFedAvg (one model per group of clients whose updates agree).
+
+The weighted mean itself is delegated to ``self.aggregator`` (:mod:`ppml_lab.fl.aggregation`), the
+hook where secure aggregation plugs in. Robust rules need to see individual updates, so they do
+not combine with secure aggregation.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ppml_lab._checks import check_float, check_probability
+from ppml_lab._checks import check_choice, check_float, check_int, check_probability
 from ppml_lab.fl.aggregation import Aggregator
-from ppml_lab.fl.parameters import Parameters
+from ppml_lab.fl.parameters import Parameters, flatten
 
 
 class FedAvg:
@@ -21,7 +30,7 @@ class FedAvg:
         self, fraction_fit: float = 1.0, local_epochs: int = 1, aggregator: Aggregator | None = None
     ) -> None:
         self.fraction_fit = check_probability("fraction_fit", fraction_fit, open_low=True)
-        self.local_epochs = local_epochs
+        self.local_epochs = check_int("local_epochs", local_epochs, minimum=1)
         self.aggregator = aggregator or Aggregator()
 
     def fit_config(self, server_round: int) -> dict:
@@ -35,6 +44,10 @@ class FedAvg:
         chosen = sorted(rng.choice(n_clients, size=k, replace=False).tolist())
         return [(c, self.fit_config(server_round)) for c in chosen]
 
+    def client_parameters(self, cid: int, parameters: Parameters) -> Parameters:
+        """The model client ``cid`` trains and is evaluated on: the global one."""
+        return parameters
+
     def aggregate_fit(
         self, server_round: int, current: Parameters, results: list[tuple[Parameters, int]]
     ) -> Parameters:
@@ -44,6 +57,7 @@ class FedAvg:
         return self.aggregator.aggregate([p for p, _ in results], [n for _, n in results])
 
     def aggregate_evaluate(self, results: list[tuple[float, int, dict]]) -> dict:
+        """Loss and accuracy averaged over clients, weighted by their number of test examples."""
         total = sum(n for _, n, _ in results)
         return {
             "loss": sum(loss * n for loss, n, _ in results) / total,
@@ -158,7 +172,7 @@ class Krum(FedAvg):
 
     def __init__(self, num_malicious: int = 1, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.num_malicious = num_malicious
+        self.num_malicious = check_int("num_malicious", num_malicious, minimum=0)
 
     def aggregate_fit(self, server_round, current, results):
         if not results:
@@ -168,3 +182,90 @@ class Krum(FedAvg):
         k = max(1, len(results) - self.num_malicious - 2)
         scores = [np.sort(row)[1 : k + 1].sum() for row in d]
         return [np.array(a, copy=True) for a in results[int(np.argmin(scores))][0]]
+
+
+class ClusteredFedAvg(FedAvg):
+    """Clustered FL: group clients whose updates point the same way, then train one model per group.
+
+    Up to round ``cluster_round`` everybody trains the global model. In that round the server
+    compares the clients' updates by cosine similarity, splits them into ``n_clusters`` groups
+    (average-linkage clustering, after Sattler et al. 2020) and from then on averages each group
+    separately. A client first seen later joins the group whose mean update direction is closest.
+    """
+
+    def __init__(self, n_clusters: int = 2, cluster_round: int = 1, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.n_clusters = check_int("n_clusters", n_clusters, minimum=1)
+        self.cluster_round = check_int("cluster_round", cluster_round, minimum=1)
+        self.clusters: dict[int, int] = {}
+        self.models: dict[int, Parameters] = {}
+        self._directions: dict[int, np.ndarray] = {}
+
+    def client_parameters(self, cid: int, parameters: Parameters) -> Parameters:
+        group = self.clusters.get(cid)
+        return self.models.get(group, parameters) if group is not None else parameters
+
+    def _form_clusters(self, current: Parameters, results) -> None:
+        from scipy.cluster.hierarchy import fcluster, linkage
+
+        base = flatten(current)
+        updates = np.stack([flatten(p) - base for p, _ in results])
+        unit = updates / np.maximum(np.linalg.norm(updates, axis=1, keepdims=True), 1e-12)
+        if len(results) <= self.n_clusters:
+            labels = np.arange(len(results))
+        else:
+            distance = np.clip(1.0 - unit @ unit.T, 0.0, 2.0)
+            condensed = distance[np.triu_indices(len(results), 1)]
+            labels = fcluster(linkage(condensed, "average"), self.n_clusters, "maxclust") - 1
+        for r, label in zip(results, labels, strict=True):
+            self.clusters[r.cid] = int(label)
+        for label in np.unique(labels):
+            self._directions[int(label)] = unit[labels == label].mean(axis=0)
+            self.models[int(label)] = current
+
+    def _assign(self, cid: int, params: Parameters, current: Parameters) -> int:
+        if cid not in self.clusters:
+            update = flatten(params) - flatten(current)
+            scores = {g: float(d @ update) for g, d in self._directions.items()}
+            self.clusters[cid] = max(scores, key=scores.get)
+        return self.clusters[cid]
+
+    def aggregate_fit(self, server_round, current, results):
+        if not results:
+            return current
+        if any(getattr(r, "cid", -1) < 0 for r in results):
+            raise ValueError("results must carry client ids (FitRes) for clustered FL")
+        if not self.clusters and server_round >= self.cluster_round:
+            self._form_clusters(current, results)
+        if self.clusters:
+            groups: dict[int, list] = {}
+            for r in results:
+                groups.setdefault(self._assign(r.cid, r[0], current), []).append(r)
+            for g, members in groups.items():
+                self.models[g] = self.aggregator.aggregate([p for p, _ in members], [n for _, n in members])
+        # the global model (for reporting and for clients never seen) is the average over everybody
+        return super().aggregate_fit(server_round, current, results)
+
+
+STRATEGIES = {
+    "fedavg": FedAvg,
+    "fedprox": FedProx,
+    "fedavgm": FedAvgM,
+    "fedadam": FedAdam,
+    "fedyogi": FedYogi,
+    "fedmedian": FedMedian,
+    "fedtrimmedavg": FedTrimmedAvg,
+    "krum": Krum,
+    "clustered": ClusteredFedAvg,
+    "dpfedavg": None,  # ppml_lab.fl.dp.DPFedAvg, imported on demand
+}
+
+
+def make_strategy(name: str, **kwargs) -> FedAvg:
+    """A strategy by name (the names of ``STRATEGIES``), e.g. for a command line or a Flower run config."""
+    name = check_choice("name", name, list(STRATEGIES))
+    if name == "dpfedavg":
+        from ppml_lab.fl.dp import DPFedAvg
+
+        return DPFedAvg(**kwargs)
+    return STRATEGIES[name](**kwargs)

@@ -41,8 +41,8 @@ def test_fedavg_with_one_client_equals_local_training():
     fed, _ = run_simulation([client], FedAvg(local_epochs=1), 3, initial_parameters=init)
     local = TorchClient("solo", model_fn, h.images, h.labels, seed=3)
     params = init
-    for _ in range(3):
-        params, _, _ = local.fit(params, {"local_epochs": 1})
+    for server_round in (1, 2, 3):  # the server's config names the round: batches are reseeded from it
+        params, _, _ = local.fit(params, {"local_epochs": 1, "server_round": server_round})
     for a, b in zip(fed, params, strict=True):
         assert np.allclose(a, b, atol=1e-6)
 

@@ -27,6 +27,7 @@ from ppml_lab.he import (
     score_encrypted,
     train_plaintext_poly_lr,
 )
+from ppml_lab.he.logistic import PackedLayout
 
 
 @pytest.fixture(scope="module")
@@ -95,22 +96,111 @@ def test_encrypted_inference_matches_plaintext(credit):
     assert ((probs > 0.5) == (plain > 0.5)).mean() >= 0.99
 
 
-def test_packed_training_matches_plaintext_with_the_same_sigmoid_and_schedule(credit):
+@pytest.fixture(scope="module")
+def packed_model(credit):
+    Xtr, _, ytr, _ = credit
+    return PackedEncryptedLR(epochs=3).fit(Xtr, ytr)
+
+
+def test_packed_training_matches_plaintext_with_the_same_sigmoid_and_schedule(credit, packed_model):
     Xtr, Xte, ytr, yte = credit
-    model = PackedEncryptedLR(epochs=3).fit(Xtr, ytr)
+    model = packed_model
     w, b = train_plaintext_poly_lr(Xtr, ytr, epochs=3)
-    assert np.abs(model.coef_ - w).max() < 0.02
+    # Stated tolerance: at scale 2^30 the largest coefficient error seen over repeated runs was 4e-4
+    # (coefficients up to 0.3); a wrong gradient (sign, scale, a missing block or term) is off by > 0.05.
+    assert np.abs(model.coef_ - w).max() < 0.005 and model.intercept_ == pytest.approx(b, abs=0.005)
     plain_acc = ((Xte @ w + b > 0) == yte).mean()
     assert abs((model.predict(Xte) == yte).mean() - plain_acc) <= 0.01  # within 1 point
     probs = model.decrypt(model.predict_encrypted(Xte[:50]))
     assert np.allclose(probs, 1 / (1 + np.exp(-(Xte[:50] @ model.coef_ + model.intercept_))), atol=1e-3)
 
 
+def test_packed_epoch_does_the_planned_work_and_the_server_holds_no_secret_key(credit, packed_model):
+    Xtr = credit[0]
+    model = packed_model
+    layout, ops = model.layout_, model.operations_
+    assert not model.server_.context.is_private() and not model.server_.context.has_secret_key()
+    # the refresh is the key owner's only per-epoch encryption: one weight ciphertext per column block
+    assert ops["encryptions"] == ops["decryptions"] == layout.column_blocks
+    assert ops["rotations"] == layout.rotations_per_epoch
+    assert ops["relinearizations"] == 3 * layout.row_blocks + layout.column_blocks
+    # against one ciphertext per feature (every gradient entry a rotation-sum over all 4,096 slots)
+    per_feature = PackedLayout(len(Xtr), Xtr.shape[1] + 1, 4096, 4096)
+    assert per_feature.rotations_per_epoch == (Xtr.shape[1] + 1) * 12
+    assert layout.rotations_per_epoch * 5 < per_feature.rotations_per_epoch
+    assert len(model.epoch_seconds_) == 3 and model.setup_seconds_ > 0
+
+
+def _slot_arithmetic(layout, design, w, e):
+    """The packed server's circuit in the clear (a rotation by t is np.roll by -t): scores, gradient."""
+
+    def rotation_sum(v, step, count):
+        while count > 1:
+            v, step, count = v + np.roll(v, -step), 2 * step, count // 2
+        return v
+
+    blocks, weights, errors = layout.pack_matrix(design), layout.pack_weights(w), layout.pack_per_row(e)
+    scores = [
+        rotation_sum(
+            sum(b * wk for b, wk in zip(row, weights, strict=True)), layout.block_rows, layout.block_columns
+        )
+        for row in blocks
+    ]
+    gradients = [
+        rotation_sum(sum(row[k] * err for row, err in zip(blocks, errors, strict=True)), 1, layout.block_rows)
+        for k in range(layout.column_blocks)
+    ]
+    return scores, layout.unpack_gradient(gradients)
+
+
+@pytest.mark.parametrize(
+    "n_rows,n_columns,slots,block_rows",
+    [(800, 36, 4096, 512), (37, 5, 64, 8), (100, 70, 64, 1), (300, 3, 64, 64), (5, 40, 256, 16)],
+)
+def test_packed_layout_slot_arithmetic_gives_the_scores_and_the_gradient(
+    n_rows, n_columns, slots, block_rows
+):
+    rng = np.random.default_rng(n_rows + n_columns)
+    design, w, e = rng.normal(size=(n_rows, n_columns)), rng.normal(size=n_columns), rng.normal(size=n_rows)
+    layout = PackedLayout(n_rows, n_columns, slots, block_rows)
+    scores, gradient = _slot_arithmetic(layout, design, w, e)
+    z = np.zeros(layout.row_blocks * block_rows)
+    z[:n_rows] = design @ w  # padding rows score 0
+    for s, vector in enumerate(scores):  # every group of slots holds the block's scores
+        assert np.allclose(
+            vector.reshape(layout.block_columns, block_rows), z[s * block_rows : (s + 1) * block_rows]
+        )
+    assert np.allclose(gradient, design.T @ e)
+
+
+def test_packed_layout_choice_and_arguments():
+    chosen = PackedLayout.choose(800, 36, 4096)
+    costs = {b: PackedLayout(800, 36, 4096, b).relative_cost() for b in (2**e for e in range(13))}
+    assert chosen.relative_cost() == min(costs.values()) and chosen.block_rows not in (1, 4096)
+    with pytest.raises(ValueError, match="block_rows"):
+        PackedLayout(10, 3, 64, 12)
+    with pytest.raises(ValueError, match="matrix"):
+        PackedLayout(10, 3, 64, 8).pack_matrix(np.ones((3, 10)))
+
+
+def test_packed_training_with_more_applicants_than_slots():
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(5000, 3))
+    y = (rng.random(5000) < 1 / (1 + np.exp(-(X @ [1.0, -0.5, 0.25] - 0.3)))).astype(float)
+    model = PackedEncryptedLR(epochs=2).fit(X, y)
+    w, b = train_plaintext_poly_lr(X, y, epochs=2)
+    assert model.layout_.row_blocks > 1 and 5000 > 4096
+    assert np.abs(model.coef_ - w).max() < 0.005 and model.intercept_ == pytest.approx(b, abs=0.005)
+
+
 def test_per_sample_baseline_matches_plaintext_on_a_subsample(credit):
     Xtr, _, ytr, _ = credit
     model = PerSampleEncryptedLR(epochs=2).fit(Xtr[:25], ytr[:25])
     w, b = train_plaintext_poly_lr(Xtr[:25], ytr[:25], epochs=2)
-    assert np.abs(model.coef_ - w).max() < 0.02 and model.intercept_ == pytest.approx(b, abs=0.02)
+    # Stated tolerance for the 26-bit scale of n8192_depth5: over repeated runs (fresh encryption
+    # noise each time) the largest coefficient error seen was 0.024 against coefficients up to 0.32;
+    # a wrong gradient (sign, scale or a missing term) is off by more than 0.1.
+    assert np.abs(model.coef_ - w).max() < 0.06 and model.intercept_ == pytest.approx(b, abs=0.06)
 
 
 def test_sigmoid_polynomial_error_bound():
@@ -137,6 +227,7 @@ def test_paillier_sums_and_scalar_products_equal_plaintext_and_wrong_key_fails()
         (lambda: fit_sigmoid_polynomial(0), "degree"),
         (lambda: PackedEncryptedLR(epochs=0).fit(np.ones((4, 2)), np.ones(4)), "epochs"),
         (lambda: PackedEncryptedLR(degree=5).fit(np.ones((4, 2)), np.ones(4)), "degree"),
+        (lambda: PackedEncryptedLR(block_rows=3).fit(np.ones((4, 2)), np.ones(4)), "block_rows"),
         (lambda: PaillierKeyOwner(256), "key_bits"),
     ],
 )
