@@ -1,7 +1,7 @@
 # ppml-lab: two commands do everything on a fresh machine.
 #   make lab    create the environment if missing, then open JupyterLab on course/
 #   make test   create the environment if missing, then run the whole test suite
-# Other targets: course (regenerate course/ from solutions/), bench [B=name], grade, lint, clean-venv.
+# Other targets: course (regenerate course/ from solutions/), bench [B=name], federation, grade, lint, clean-venv.
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -18,7 +18,7 @@ export FLWR_TELEMETRY_ENABLED := 0
 export FLWR_DISABLE_UPDATE_CHECK := 1
 export RAY_USAGE_STATS_ENABLED := 0
 
-.PHONY: lab test course bench grade lint env clean-venv
+.PHONY: lab test course bench federation grade lint env clean-venv
 
 env: $(STAMP)
 
@@ -50,6 +50,9 @@ course: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks $(B)
+
+federation: $(STAMP)
+	$(BIN)/ppml-lab federation
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

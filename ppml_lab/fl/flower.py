@@ -329,6 +329,10 @@ def run_flower_simulation(config: FederationConfig, *, workdir: str | Path | Non
             params = [data[f"arr_{i}"] for i in range(len(data.files))]
         return params, History.from_json((out / "history.json").read_text())
     finally:
+        import ray
+
+        if ray.is_initialized():  # stop Ray's workers and daemons now, not whenever they notice
+            ray.shutdown()
         if own:
             shutil.rmtree(out, ignore_errors=True)
 
