@@ -107,8 +107,9 @@ def test_packed_training_matches_plaintext_with_the_same_sigmoid_and_schedule(cr
     model = packed_model
     w, b = train_plaintext_poly_lr(Xtr, ytr, epochs=3)
     # Stated tolerance: at scale 2^30 the largest coefficient error seen over repeated runs was 4e-4
-    # (coefficients up to 0.3); a wrong gradient (sign, scale, a missing block or term) is off by > 0.05.
-    assert np.abs(model.coef_ - w).max() < 0.005 and model.intercept_ == pytest.approx(b, abs=0.005)
+    # (coefficients up to 0.25). Dropping the cubic term of the sigmoid moves them by 0.004 and the
+    # intercept by 0.006; a wrong sign, scale or a missing block moves them by more than 0.05.
+    assert np.abs(model.coef_ - w).max() < 0.002 and model.intercept_ == pytest.approx(b, abs=0.002)
     plain_acc = ((Xte @ w + b > 0) == yte).mean()
     assert abs((model.predict(Xte) == yte).mean() - plain_acc) <= 0.01  # within 1 point
     probs = model.decrypt(model.predict_encrypted(Xte[:50]))
