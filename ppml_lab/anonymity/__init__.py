@@ -1,8 +1,8 @@
 """Anonymization for compliance: k-anonymity, l-diversity, t-closeness, Mondrian, and the attacks they answer.
 
 In the order of the lesson: equivalence classes and k (:mod:`.kanon`), Mondrian generalisation and
-information loss (:mod:`.mondrian`), l-diversity and t-closeness (:mod:`.diversity`), and the linkage
-and homogeneity attacks (:mod:`.linkage`).
+information loss (:mod:`.mondrian`), l-diversity and t-closeness (:mod:`.diversity`), and the linkage,
+homogeneity and composition attacks (:mod:`.linkage`).
 """
 
 from ppml_lab.anonymity.diversity import (
@@ -13,11 +13,12 @@ from ppml_lab.anonymity.diversity import (
     t_closeness,
 )
 from ppml_lab.anonymity.kanon import equivalence_class_sizes, is_k_anonymous, k_anonymity
-from ppml_lab.anonymity.linkage import LinkageResult, linkage_attack, public_register
+from ppml_lab.anonymity.linkage import LinkageResult, composition_attack, linkage_attack, public_register
 from ppml_lab.anonymity.mondrian import discernibility, mondrian, normalized_certainty_penalty
 
 __all__ = [
     "LinkageResult",
+    "composition_attack",
     "discernibility",
     "distinct_l_diversity",
     "earth_movers_distance",

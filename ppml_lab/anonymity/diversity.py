@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ppml_lab._checks import check_int
 from ppml_lab.anonymity.kanon import _check_quasi_identifiers
 
 
@@ -35,14 +36,18 @@ def entropy_l_diversity(df: pd.DataFrame, quasi_identifiers: Sequence[str], sens
 
     def entropy(s: pd.Series) -> float:
         p = s.value_counts(normalize=True).to_numpy()
+        p = p[p > 0]  # a categorical column also lists its unused categories, with count 0
         return float(-(p * np.log(p)).sum())
 
     ents = _groups(df, quasi_identifiers, sensitive).apply(entropy)
     return float(np.exp(ents.min())) if len(ents) else 0.0
 
 
-def is_l_diverse(df, quasi_identifiers, sensitive, l: int, kind: str = "distinct") -> bool:
+def is_l_diverse(
+    df: pd.DataFrame, quasi_identifiers: Sequence[str], sensitive: str, l: int, kind: str = "distinct"
+) -> bool:
     """Whether every class is l-diverse (``kind`` "distinct" or "entropy")."""
+    l = check_int("l", l, minimum=1)
     if kind == "distinct":
         return distinct_l_diversity(df, quasi_identifiers, sensitive) >= l
     if kind == "entropy":
@@ -70,13 +75,17 @@ def earth_movers_distance(p: np.ndarray, q: np.ndarray, ordered: bool) -> float:
 def t_closeness(
     df: pd.DataFrame, quasi_identifiers: Sequence[str], sensitive: str, ordered: bool | None = None
 ) -> float:
-    """The largest EMD between a class's sensitive distribution and the table's (the t achieved)."""
+    """The largest EMD between a class's sensitive distribution and the table's (the t achieved).
+
+    ``ordered`` (default: whether the column is numeric) picks the ordered EMD, in which moving mass
+    between the i-th and j-th smallest values costs |i - j| / (m - 1), over the unordered one."""
+    groups = _groups(df, quasi_identifiers, sensitive)
     if ordered is None:
         ordered = pd.api.types.is_numeric_dtype(df[sensitive])
     values = np.sort(df[sensitive].unique()) if ordered else df[sensitive].unique()
     overall = df[sensitive].value_counts(normalize=True).reindex(values, fill_value=0.0).to_numpy()
     worst = 0.0
-    for _, s in _groups(df, quasi_identifiers, sensitive):
+    for _, s in groups:
         dist = s.value_counts(normalize=True).reindex(values, fill_value=0.0).to_numpy()
         worst = max(worst, earth_movers_distance(dist, overall, ordered))
     return worst

@@ -4,7 +4,9 @@ The attacker holds a public register (name plus quasi-identifiers, like a voter 
 person in it, the **candidates** are the released records whose — possibly generalised —
 quasi-identifiers are compatible with theirs. One candidate: the person is **re-identified**. All
 candidates sharing one sensitive value: that value is **disclosed** even without re-identification
-(the homogeneity attack, which k-anonymity allows and l-diversity stops).
+(the homogeneity attack, which k-anonymity allows and l-diversity stops). Several releases of the
+same people can be intersected (the composition attack): values each release leaves open may not
+survive the intersection, which is why these guarantees do not compose.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ppml_lab.anonymity.kanon import _check_quasi_identifiers
+from ppml_lab.anonymity.mondrian import _ancestors
 
 
 def public_register(
@@ -33,7 +36,10 @@ def public_register(
     return out.reset_index(drop=True)
 
 
-def _compatible(label, values: np.ndarray, numeric: bool) -> np.ndarray:
+def _compatible(
+    label, values: np.ndarray, numeric: bool, hierarchy: dict[str, str] | None = None
+) -> np.ndarray:
+    """Which exact ``values`` a released (possibly generalised) ``label`` may stand for."""
     s = str(label)
     if s.startswith("{") and s.endswith("}"):
         return np.isin(values.astype(str), s[1:-1].split(","))
@@ -43,7 +49,57 @@ def _compatible(label, values: np.ndarray, numeric: bool) -> np.ndarray:
         return (values >= lo) & (values <= hi)
     if numeric:
         return values == float(s)
+    if hierarchy:  # a value, or an ancestor of it in the generalisation hierarchy
+        return np.array([s in _ancestors(v, hierarchy) for v in values.astype(str)], dtype=bool)
     return values.astype(str) == s
+
+
+def _candidates(
+    release: pd.DataFrame,
+    register: pd.DataFrame,
+    qis: list[str],
+    sensitive: str | None,
+    hierarchies: dict[str, dict[str, str]] | None,
+) -> tuple[np.ndarray, np.ndarray, list[frozenset]]:
+    """For each register person: how many released records are compatible with their exact
+    quasi-identifiers, the (first) row of the last compatible class, and the sensitive values seen."""
+    n_pub = len(register)
+    numeric = {q: pd.api.types.is_numeric_dtype(register[q]) for q in qis}
+    # one compatibility table per QI, between distinct released labels and distinct register values
+    label_codes, compat, reg_codes = {}, {}, {}
+    for q in qis:
+        reg_values = register[q].to_numpy(dtype=float) if numeric[q] else register[q].astype(str).to_numpy()
+        reg_codes[q], reg_uniques = pd.factorize(reg_values)
+        label_codes[q], labels = pd.factorize(release[q].astype(str))
+        h = (hierarchies or {}).get(q)
+        compat[q] = np.array([_compatible(lab, np.asarray(reg_uniques), numeric[q], h) for lab in labels])
+    keys = np.column_stack([label_codes[q] for q in qis])
+    classes, class_of_row = np.unique(keys, axis=0, return_inverse=True)
+    class_of_row = class_of_row.ravel()
+    sizes = np.bincount(class_of_row, minlength=len(classes))
+    first_row = np.full(len(classes), -1)
+    first_row[class_of_row[::-1]] = np.arange(len(release))[::-1]
+    if sensitive:
+        sens = release[sensitive].astype(str).to_numpy()
+        order = np.argsort(class_of_row, kind="stable")
+        bounds = np.cumsum(sizes)[:-1]
+        class_values = [frozenset(v) for v in np.split(sens[order], bounds)]
+    counts = np.zeros(n_pub, dtype=int)
+    last_row = np.full(n_pub, -1)
+    seen: list[frozenset] = [frozenset()] * n_pub
+    for c, labels_of_class in enumerate(classes):
+        mask = np.ones(n_pub, dtype=bool)
+        for j, q in enumerate(qis):
+            mask &= compat[q][labels_of_class[j]][reg_codes[q]]
+        hits = np.flatnonzero(mask)
+        if not len(hits):
+            continue
+        counts[hits] += sizes[c]
+        last_row[hits] = release.index[first_row[c]]
+        if sensitive:
+            for i in hits:
+                seen[i] = seen[i] | class_values[c]
+    return counts, last_row, seen
 
 
 @dataclass
@@ -57,7 +113,14 @@ class LinkageResult:
 
     @property
     def reidentification_rate(self) -> float:
+        """Share of the register's people whose name was attached to their own record."""
         return self.reidentified_correctly / self.people if self.people else 0.0
+
+
+def _row_of(name: str) -> int:
+    """The population row a register name stands for (``person-<i>``; -1 when the name is not of that form)."""
+    head, _, tail = str(name).rpartition("-")
+    return int(tail) if head == "person" and tail.isdigit() else -1
 
 
 def linkage_attack(
@@ -65,43 +128,54 @@ def linkage_attack(
     register: pd.DataFrame,
     quasi_identifiers: Sequence[str],
     sensitive: str | None = None,
+    *,
+    hierarchies: dict[str, dict[str, str]] | None = None,
 ) -> LinkageResult:
-    """Attack ``release`` (same row order as the population: row i is ``person-<i>``) with ``register``."""
+    """Attack ``release`` (same row order as the population: row i is ``person-<i>``) with ``register``.
+
+    Released labels are read as :func:`~ppml_lab.anonymity.mondrian` writes them: an exact value, a
+    numeric range ``"lo-hi"``, a set ``"{a,b}"``, or an ancestor from ``hierarchies``; any other
+    label matches only itself, so a release coarsened by other means needs its own hierarchy.
+    ``hierarchies``: the generalisation hierarchies the release was made with (see
+    :func:`~ppml_lab.anonymity.mondrian`), so an ancestor label matches every value under it.
+    """
     qis = _check_quasi_identifiers(release, quasi_identifiers)
     _check_quasi_identifiers(register, qis)
-    n_pub = len(register)
-    numeric = {q: pd.api.types.is_numeric_dtype(register[q]) for q in qis}
-    pub = {
-        q: register[q].to_numpy(dtype=float) if numeric[q] else register[q].astype(str).to_numpy()
-        for q in qis
-    }
-    keys = release[qis].astype(str).agg("\x1f".join, axis=1)
-    classes = release.groupby(keys.to_numpy(), sort=False)
-    counts = np.zeros(n_pub, dtype=int)
-    last_row = np.full(n_pub, -1)
-    values_seen: list[set] = [set() for _ in range(n_pub)] if sensitive else []
-    for _, members in classes:
-        first = members.iloc[0]
-        mask = np.ones(n_pub, dtype=bool)
-        for q in qis:
-            mask &= _compatible(first[q], pub[q], numeric[q])
-        if not mask.any():
-            continue
-        counts[mask] += len(members)
-        last_row[mask] = members.index[0]
-        if sensitive:
-            vals = set(members[sensitive].astype(str))
-            for i in np.flatnonzero(mask):
-                values_seen[i] |= vals
+    if sensitive is not None and sensitive not in release.columns:
+        raise ValueError(f"sensitive column {sensitive!r} is not in the release")
+    counts, last_row, seen = _candidates(release, register, qis, sensitive, hierarchies)
     names = register["name"].to_numpy()
     unique = counts == 1
-    correct = sum(1 for i in np.flatnonzero(unique) if names[i] == f"person-{last_row[i]:06d}")
-    in_release = np.array([int(n.split("-")[1]) < len(release) for n in names])
-    disclosed = int(
-        sum(
-            1
-            for i in range(n_pub)
-            if sensitive and counts[i] > 0 and in_release[i] and len(values_seen[i]) == 1
-        )
-    )
-    return LinkageResult(n_pub, int(unique.sum()), int(correct), disclosed)
+    correct = sum(1 for i in np.flatnonzero(unique) if _row_of(names[i]) == last_row[i])
+    in_release = np.array([_row_of(n) < len(release) for n in names], dtype=bool)
+    disclosed = sum(1 for i in np.flatnonzero((counts > 0) & in_release) if sensitive and len(seen[i]) == 1)
+    return LinkageResult(len(register), int(unique.sum()), int(correct), int(disclosed))
+
+
+def composition_attack(
+    releases: Sequence[pd.DataFrame],
+    register: pd.DataFrame,
+    quasi_identifiers: Sequence[str],
+    sensitive: str,
+    *,
+    hierarchies: dict[str, dict[str, str]] | None = None,
+) -> int:
+    """How many register people have their sensitive value pinned down by intersecting releases.
+
+    For each person and each release, the attacker collects the sensitive values of the records
+    compatible with the person's quasi-identifiers; the person's own value lies in every such set
+    (every release holds everyone in the register), so when the intersection over the releases
+    holds a single value, that is their value, even if each release alone is l-diverse.
+    """
+    if not releases:
+        raise ValueError("releases must hold at least one table")
+    qis = _check_quasi_identifiers(register, quasi_identifiers)
+    common: list[frozenset | None] = [None] * len(register)
+    for release in releases:
+        _check_quasi_identifiers(release, qis)
+        if sensitive not in release.columns:
+            raise ValueError(f"sensitive column {sensitive!r} is not in every release")
+        counts, _, seen = _candidates(release, register, qis, sensitive, hierarchies)
+        for i in np.flatnonzero(counts > 0):
+            common[i] = seen[i] if common[i] is None else common[i] & seen[i]
+    return sum(1 for values in common if values is not None and len(values) == 1)

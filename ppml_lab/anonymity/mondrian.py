@@ -1,10 +1,14 @@
 """Mondrian multidimensional k-anonymity (LeFevre, DeWitt & Ramakrishnan, 2006).
 
 Recursively split the table at the median of the quasi-identifier with the widest normalised range,
-as long as both halves keep at least k records (and, if asked, stay l-diverse in the sensitive
-attribute). Each final partition becomes an equivalence class whose numeric quasi-identifiers are
-generalised to their range ("30-39") and categorical ones to the set of values it holds ("{F,M}"),
-or to a common ancestor when a generalisation hierarchy is given.
+as long as both halves keep at least k records (and, if asked, stay l-diverse or t-close in the
+sensitive attribute). Each final partition becomes an equivalence class whose numeric
+quasi-identifiers are generalised to their range ("30-39") and categorical ones to the set of values
+it holds ("{F,M}"), or to a common ancestor when a generalisation hierarchy is given.
+
+Categorical values are split in a fixed order in which neighbours belong together: the hierarchy's
+order when one is given (siblings side by side), the categories' order for an ordered categorical,
+and otherwise sorted order, which keeps codes with a common prefix (ZIP codes) contiguous.
 """
 
 from __future__ import annotations
@@ -14,17 +18,43 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ppml_lab._checks import check_int
+from ppml_lab._checks import check_float, check_int
 from ppml_lab.anonymity.kanon import _check_quasi_identifiers
 
 
+def _format_number(v) -> str:
+    """Shortest text that reads back as exactly ``v``, never in exponent notation (so "-" only
+    ever separates a range or signs a number, and a range always contains its members)."""
+    v = float(v)
+    return f"{int(v)}" if v.is_integer() else np.format_float_positional(v, trim="-")
+
+
 def _format_range(lo, hi) -> str:
-    fmt = (
-        (lambda v: f"{int(v)}")
-        if float(lo).is_integer() and float(hi).is_integer()
-        else (lambda v: f"{v:.4g}")
-    )
-    return fmt(lo) if lo == hi else f"{fmt(lo)}-{fmt(hi)}"
+    return _format_number(lo) if lo == hi else f"{_format_number(lo)}-{_format_number(hi)}"
+
+
+def _category_order(column: pd.Series, hierarchy: dict[str, str] | None) -> list[str]:
+    """The order in which a categorical quasi-identifier's values are split (see the module docstring)."""
+    values = sorted(set(column.astype(str)))
+    if hierarchy:  # root first: values under one ancestor sort together
+        return sorted(values, key=lambda v: tuple(reversed(_ancestors(v, hierarchy))))
+    if isinstance(column.dtype, pd.CategoricalDtype) and column.dtype.ordered:
+        present = set(values)
+        return [str(c) for c in column.dtype.categories if str(c) in present]
+    return values
+
+
+def _emd_to(overall: np.ndarray, ordered: bool):
+    """EMD from a class's value counts to the table's distribution ``overall`` (see :mod:`.diversity`)."""
+    m = len(overall)
+
+    def emd(counts: np.ndarray) -> float:
+        diff = counts / counts.sum() - overall
+        if not ordered:
+            return float(0.5 * np.abs(diff).sum())
+        return float(np.abs(np.cumsum(diff))[:-1].sum() / (m - 1)) if m > 1 else 0.0
+
+    return emd
 
 
 def mondrian(
@@ -34,13 +64,17 @@ def mondrian(
     *,
     sensitive: str | None = None,
     l: int | None = None,
+    t: float | None = None,
     hierarchies: dict[str, dict[str, str]] | None = None,
 ) -> pd.DataFrame:
     """A k-anonymous copy of ``df`` (row order kept) with generalised quasi-identifiers.
 
     ``l`` with ``sensitive``: also require at least l distinct sensitive values per class.
-    ``hierarchies``: for a categorical column, a child -> parent map used to name a class's values by
-    their lowest common ancestor (e.g. ZIP code -> 3-digit prefix -> region).
+    ``t`` with ``sensitive``: also require every class's distribution of the sensitive value to lie
+    within earth mover's distance t of the whole table's (ordered EMD for a numeric column, as in
+    :func:`~ppml_lab.anonymity.t_closeness`).
+    ``hierarchies``: for a categorical column, a child -> parent map used to order its values and to
+    name a class's values by their lowest common ancestor (e.g. ZIP code -> 3-digit prefix -> region).
     """
     qis = _check_quasi_identifiers(df, quasi_identifiers)
     k = check_int("k", k, minimum=1)
@@ -54,20 +88,36 @@ def mondrian(
             raise ValueError(
                 f"l must be <= the number of distinct sensitive values ({df[sensitive].nunique()})"
             )
+    if t is not None:
+        if sensitive is None or sensitive not in df.columns:
+            raise ValueError("t needs the sensitive column (sensitive=...) present in the table")
+        t = check_float("t", t, minimum=0.0, maximum=1.0)
     numeric = {q: pd.api.types.is_numeric_dtype(df[q]) for q in qis}
     codes = {}
     for q in qis:
         if numeric[q]:
             codes[q] = df[q].to_numpy(dtype=float)
-        else:  # categorical: order values by frequency so a median split groups similar-sized sets
+        else:
             cats = df[q].astype(str)
-            order = cats.value_counts().index.tolist()
+            order = _category_order(df[q], (hierarchies or {}).get(q))
             codes[q] = cats.map({v: i for i, v in enumerate(order)}).to_numpy(dtype=float)
     span = {q: max(codes[q].max() - codes[q].min(), 1e-12) for q in qis}
-    sens = pd.factorize(df[sensitive])[0] if l is not None else None
+    sens = None
+    if l is not None or t is not None:
+        ordered_sensitive = pd.api.types.is_numeric_dtype(df[sensitive])
+        sens, uniques = pd.factorize(df[sensitive], sort=ordered_sensitive, use_na_sentinel=False)
+        n_values = len(uniques)
+        emd = _emd_to(np.bincount(sens, minlength=n_values) / len(sens), ordered_sensitive)
 
     def allowed(idx: np.ndarray) -> bool:
-        return len(idx) >= k and (sens is None or len(np.unique(sens[idx])) >= l)
+        if len(idx) < k:
+            return False
+        if sens is None:
+            return True
+        counts = np.bincount(sens[idx], minlength=n_values)
+        if l is not None and np.count_nonzero(counts) < l:
+            return False
+        return t is None or emd(counts) <= t + 1e-12
 
     partitions: list[np.ndarray] = []
     stack = [np.arange(len(df))]
@@ -91,17 +141,15 @@ def mondrian(
 
     out = df.copy()
     for q in qis:
-        out[q] = out[q].astype(object)
-    col = {q: df[q].to_numpy() for q in qis}
-    for idx in partitions:
-        for q in qis:
-            vals = col[q][idx]
+        vals_all = df[q].to_numpy()
+        labels = np.empty(len(df), dtype=object)
+        for idx in partitions:
+            vals = vals_all[idx]
             if numeric[q]:
-                label = _format_range(np.min(vals), np.max(vals))
+                labels[idx] = _format_range(np.min(vals), np.max(vals))
             else:
-                uniq = sorted(set(map(str, vals)))
-                label = _generalise(uniq, (hierarchies or {}).get(q))
-            out.iloc[idx, out.columns.get_loc(q)] = label
+                labels[idx] = _generalise(sorted(set(map(str, vals))), (hierarchies or {}).get(q))
+        out[q] = pd.Series(labels, index=df.index, dtype=object)
     return out
 
 
@@ -109,25 +157,27 @@ def _generalise(values: list[str], hierarchy: dict[str, str] | None) -> str:
     if len(values) == 1:
         return values[0]
     if hierarchy:
-
-        def ancestors(v):
-            chain = [v]
-            while chain[-1] in hierarchy:
-                chain.append(hierarchy[chain[-1]])
-            return chain
-
-        common = set(ancestors(values[0]))
+        common = set(_ancestors(values[0], hierarchy))
         for v in values[1:]:
-            common &= set(ancestors(v))
+            common &= set(_ancestors(v, hierarchy))
         if common:
             # the lowest common ancestor: the first in the first value's chain that all share
-            return next(a for a in ancestors(values[0]) if a in common)
+            return next(a for a in _ancestors(values[0], hierarchy) if a in common)
     return "{" + ",".join(values) + "}"
+
+
+def _ancestors(value: str, hierarchy: dict[str, str]) -> list[str]:
+    """``value`` followed by its parent, grandparent, ... up to the root (a cycle stops the walk)."""
+    chain = [value]
+    while chain[-1] in hierarchy and hierarchy[chain[-1]] not in chain:
+        chain.append(hierarchy[chain[-1]])
+    return chain
 
 
 def discernibility(df: pd.DataFrame, quasi_identifiers: Sequence[str]) -> int:
     """Sum over classes of class size squared: each record is charged the size of its class."""
-    sizes = df.groupby(list(quasi_identifiers), observed=True, dropna=False).size()
+    qis = _check_quasi_identifiers(df, quasi_identifiers)
+    sizes = df.groupby(qis, observed=True, dropna=False).size()
     return int((sizes**2).sum())
 
 
