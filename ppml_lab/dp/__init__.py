@@ -16,17 +16,6 @@ from ppml_lab.dp.accountants import (
     get_noise_multiplier,
 )
 from ppml_lab.dp.discrete import bernoulli_exp, sample_discrete_gaussian, sample_discrete_laplace
-from ppml_lab.dp.dpsgd import (
-    DPLogisticRegression,
-    DPSGDResult,
-    add_gaussian_noise,
-    clip_and_sum,
-    clip_per_sample_gradients,
-    logistic_per_sample_gradients,
-    per_sample_gradients,
-    poisson_sample,
-    train_dp_sgd,
-)
 from ppml_lab.dp.mechanisms import (
     ExponentialMechanism,
     GaussianMechanism,
@@ -39,6 +28,32 @@ from ppml_lab.dp.mechanisms import (
     randomized_response_epsilon,
 )
 from ppml_lab.dp.sensitivity import bounded_mean, bounded_sum, clip_l1, clip_l2
+
+# DP-SGD needs PyTorch, which takes seconds to import: load it when first asked for, so that a
+# lesson using only the mechanisms or the accountants does not pay for it.
+_DPSGD = (
+    "DPLogisticRegression",
+    "DPSGDResult",
+    "add_gaussian_noise",
+    "clip_and_sum",
+    "clip_per_sample_gradients",
+    "logistic_per_sample_gradients",
+    "per_sample_gradients",
+    "poisson_sample",
+    "train_dp_sgd",
+)
+
+
+def __getattr__(name: str):
+    if name in _DPSGD:
+        from ppml_lab.dp import dpsgd
+
+        return getattr(dpsgd, name)
+    raise AttributeError(f"module 'ppml_lab.dp' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
 
 __all__ = [
     "AdvancedCompositionAccountant",
