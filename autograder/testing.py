@@ -139,7 +139,8 @@ def autograde_variants(
     run_nbgrader(
         ["autograde", assignment, "--force"],
         grading_dir=grading,
-        extra_env={FAST_ENV_VAR: "1" if fast else "0"},
+        # the suite grades on every core at once: one thread per kernel avoids oversubscription
+        extra_env={FAST_ENV_VAR: "1" if fast else "0", "OMP_NUM_THREADS": "1"},
         timeout=timeout,
     )
     return read_grades(grading, assignment, list(variants))

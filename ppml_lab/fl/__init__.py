@@ -17,7 +17,7 @@ In the order of the lessons:
 """
 
 from ppml_lab.fl.aggregation import Aggregator
-from ppml_lab.fl.client import TorchClient
+from ppml_lab.fl.client import TorchClient, proximal_term
 from ppml_lab.fl.dp import DPFedAvg
 from ppml_lab.fl.hospitals import FederationConfig, centralized_baseline, hospital_clients
 from ppml_lab.fl.parameters import FitRes, get_parameters, nbytes, set_parameters, weighted_average
@@ -70,6 +70,7 @@ __all__ = [
     "hospital_clients",
     "make_strategy",
     "nbytes",
+    "proximal_term",
     "quantity_skew_split",
     "run_simulation",
     "scanner_profiles",

@@ -26,6 +26,18 @@ from ppml_lab.dp import noise_generator
 from ppml_lab.fl.parameters import Parameters, get_parameters, parameter_names, set_parameters
 
 
+def proximal_term(model_params, global_params, mu: float) -> torch.Tensor:
+    """FedProx's proximal term ``mu / 2 * ||w - w_global||^2`` over all parameter tensors (a scalar).
+
+    Its gradient ``mu * (w - w_global)`` pulls local training back towards the global model, which
+    limits client drift on non-IID data.
+    """
+    total = torch.zeros(())
+    for w, g in zip(model_params, global_params, strict=True):
+        total = total + ((w - g) ** 2).sum()
+    return 0.5 * mu * total
+
+
 class TorchClient:
     """One participant (a hospital) holding ``X``, ``y`` and a model built by ``model_fn``.
 
@@ -84,10 +96,7 @@ class TorchClient:
                 opt.zero_grad()
                 loss = F.cross_entropy(model(self.X[idx]), self.y[idx])
                 if mu > 0 and global_params is not None:
-                    prox = sum(
-                        ((p - g) ** 2).sum() for p, g in zip(model.parameters(), global_params, strict=True)
-                    )
-                    loss = loss + 0.5 * mu * prox
+                    loss = loss + proximal_term(model.parameters(), global_params, mu)
                 loss.backward()
                 opt.step()
                 total += float(loss.detach()) * len(idx)
@@ -131,8 +140,10 @@ class TorchClient:
         return loss, len(self.y_test), {"accuracy": acc}
 
     def fine_tune(self, parameters: Parameters, epochs: int = 1) -> Parameters:
-        """Local fine-tuning of the global model (personalization by adaptation); returns the tuned model."""
-        set_parameters(self.model, parameters)
+        """Local fine-tuning of the global model (personalization by adaptation); returns the tuned model.
+
+        A client with personal layers keeps its own (they are what it has learnt locally)."""
+        set_parameters(self.model, parameters, skip=self.personal)
         self._train(check_int("epochs", epochs, minimum=0), 0.0, None)
         return get_parameters(self.model)
 
