@@ -36,8 +36,9 @@ def beaver_multiply(
         [xi - ai for xi, ai in zip(x, triple.a, strict=True)],
         [yi - bi for yi, bi in zip(y, triple.b, strict=True)],
     )
-    z = [ci + d * bi + e * ai for ai, bi, ci in zip(triple.a, triple.b, triple.c, strict=True)]
-    z[0] = z[0] + d * e
+    with np.errstate(over="ignore"):  # ring arithmetic wraps mod 2^64 by design (NumPy warns on 0-d values)
+        z = [ci + d * bi + e * ai for ai, bi, ci in zip(triple.a, triple.b, triple.c, strict=True)]
+        z[0] = z[0] + d * e
     return z
 
 
