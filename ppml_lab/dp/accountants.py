@@ -168,15 +168,18 @@ def get_noise_multiplier(
         return acc.get_epsilon(target_delta)
 
     low, high = 0.0, 10.0
-    while eps(high) > target_epsilon:
+    eps_high = eps(high)  # each evaluation runs the accountant: compute it once per candidate
+    while eps_high > target_epsilon:
         high *= 2.0
         if high > 1e4:
             raise ValueError("target_epsilon is unreachable: no noise multiplier below 1e4 achieves it")
+        eps_high = eps(high)
     while True:
         mid = (low + high) / 2
-        if eps(mid) < target_epsilon:
-            high = mid
+        eps_mid = eps(mid)
+        if eps_mid < target_epsilon:
+            high, eps_high = mid, eps_mid
         else:
             low = mid
-        if eps(high) >= target_epsilon - epsilon_tolerance:
+        if eps_high >= target_epsilon - epsilon_tolerance:
             return high
