@@ -51,6 +51,14 @@ course: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m benchmarks $(B)
 
+A ?=
+S ?=
+GRADE_ARGS ?=
+# make grade A=00_orientation S=path/to/submissions[.zip] [GRADE_ARGS="--export grades.csv"]
+grade: $(STAMP)
+	@test -n "$(A)" -a -n "$(S)" || { echo "usage: make grade A=<assignment> S=<submissions folder or zip> [GRADE_ARGS=...]" >&2; exit 2; }
+	$(BIN)/ppml-lab grade $(A) "$(S)" $(GRADE_ARGS)
+
 federation: $(STAMP)
 	$(BIN)/ppml-lab federation
 
