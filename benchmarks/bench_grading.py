@@ -20,23 +20,13 @@ import nbformat
 
 from autograder.grade import GradeOptions, _template_gradebook, grade, source_hash
 from autograder.pipeline import run_nbgrader
+from autograder.samples import ORIENTATION_WRONG_K as WRONG_K
+from autograder.samples import ORIENTATION_WRONG_RR as WRONG_RR
 from autograder.testing import notebook_with_answers, read_grades, release_notebook, solution_answers
 from benchmarks.harness import Record, timer
 from ppml_lab.config import FAST_ENV_VAR
 
 A = "00_orientation"
-WRONG_K = """
-def k_anonymity_level(df, quasi_identifiers):
-    return int(df.groupby(list(quasi_identifiers)).ngroups)
-"""
-WRONG_RR = """
-def randomized_response_epsilon(p_truth):
-    if not 0.0 <= p_truth <= 1.0:
-        raise ValueError("p_truth")
-    if p_truth in (0.0, 1.0):
-        return 0.0 if p_truth == 0.0 else math.inf
-    return abs(math.log(p_truth / (1 - p_truth)))
-"""
 BROKEN = "def randomized_response_epsilon(p_truth)\n    return p_truth\n"  # a syntax error
 
 

@@ -1,22 +1,12 @@
 """The orientation lesson grades as nbgrader would grade a class: full, zero, partial, no delegation."""
 
+from autograder.samples import ORIENTATION_WRONG_K as WRONG_K
+from autograder.samples import ORIENTATION_WRONG_RR as WRONG_RR
 from autograder.testing import autograde_variants, notebook_with_answers, release_notebook, solution_answers
 
 A = "00_orientation"
 
-# Plausible mistakes: the number of classes instead of the smallest class; epsilon of "flip the answer".
-WRONG_K = """
-def k_anonymity_level(df, quasi_identifiers):
-    return int(df.groupby(list(quasi_identifiers)).ngroups)
-"""
-WRONG_RR = """
-def randomized_response_epsilon(p_truth):
-    if not 0.0 <= p_truth <= 1.0:
-        raise ValueError("p_truth")
-    if p_truth in (0.0, 1.0):
-        return 0.0 if p_truth == 0.0 else math.inf
-    return abs(math.log(p_truth / (1 - p_truth)))
-"""
+# Plausible mistakes (autograder.samples) and an answer that forwards to the function it is graded against.
 DELEGATING_RR = """
 from ppml_lab.dp import randomized_response_epsilon as _forward
 
