@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
 from ppml_lab._checks import check_int, check_probability
+from ppml_lab.dp import noise_generator
 from ppml_lab.secagg import shamir
 
 
@@ -140,7 +141,13 @@ class AggregationResult:
 
 
 class SecureAggregationServer:
-    """Relays messages and unmasks the sum; stores only what the protocol gives it."""
+    """Relays messages and unmasks the sum; stores only what the protocol gives it.
+
+    With ``neighbors`` (SecAgg+), each client masks with its neighbours on a random ring. The ring
+    is public once drawn, but nobody should be able to predict it beforehand (whoever knows it
+    can corrupt exactly one client's neighbours): it comes from the OS CSPRNG unless
+    ``graph_seed`` fixes it for a test or a lesson.
+    """
 
     def __init__(
         self,
@@ -148,7 +155,7 @@ class SecureAggregationServer:
         threshold: int,
         bits: int = 32,
         neighbors: int | None = None,
-        graph_seed: int = 0,
+        graph_seed: int | None = None,
     ) -> None:
         self.n = check_int("n_clients", n_clients, minimum=2)
         self.bits = check_int("bits", bits, minimum=8, maximum=62)
@@ -156,7 +163,7 @@ class SecureAggregationServer:
             self.neigh = {u: [v for v in range(self.n) if v != u] for u in range(self.n)}
         else:
             k = check_int("neighbors", neighbors, minimum=2, maximum=self.n - 1)
-            order = np.random.default_rng(graph_seed).permutation(self.n)  # public random ring (not secret)
+            order = noise_generator(graph_seed).permutation(self.n)  # public once drawn, unpredictable before
             pos = {int(u): i for i, u in enumerate(order)}
             self.neigh = {}
             for u in range(self.n):
