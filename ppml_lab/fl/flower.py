@@ -198,6 +198,13 @@ class GridTransport:
         return out
 
 
+def _write_whole(path: Path, text: str) -> None:
+    """Write ``text`` so that a reader polling for ``path`` never sees it half written."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text)
+    os.replace(partial, path)
+
+
 def server_main(grid: Grid, context: Context) -> None:
     """The ServerApp: our Server and strategy over the Grid; results go to ``run_config["output-dir"]``."""
     out_dir = Path(str(context.run_config.get("output-dir", "")) or tempfile.mkdtemp(prefix="ppml-flower-"))
@@ -216,9 +223,9 @@ def server_main(grid: Grid, context: Context) -> None:
         params, history = server.run(config.num_rounds, config.initial_parameters())
         history.setup_seconds = transport.setup_seconds
         np.savez(out_dir / "parameters.npz", *params)
-        (out_dir / "history.json").write_text(history.to_json())
+        _write_whole(out_dir / "history.json", history.to_json())  # written last: it says "done"
     except Exception:
-        (out_dir / "error.txt").write_text(traceback.format_exc())
+        _write_whole(out_dir / "error.txt", traceback.format_exc())
         raise
 
 
@@ -465,7 +472,6 @@ class LocalDeployment:
             time.sleep(0.2)
         if (out / "error.txt").exists():
             raise RuntimeError("the ServerApp failed:\n" + (out / "error.txt").read_text())
-        time.sleep(0.2)  # history.json is written last; let the write complete
         with np.load(out / "parameters.npz") as data:
             params = [data[f"arr_{i}"] for i in range(len(data.files))]
         history = History.from_json((out / "history.json").read_text())
