@@ -1,27 +1,85 @@
-"""Private set intersection by Diffie-Hellman over Curve25519 (X25519, from ``cryptography``).
+"""Private set intersection by Diffie-Hellman in a prime-order group (edwards25519's, through PyNaCl).
 
-Each party hashes its identifiers, treats each hash as a Curve25519 point (its u-coordinate) and
-multiplies it by a secret scalar only it knows. The parties swap these blinded values, blind the
-other's once more with their own scalar, and since scalar multiplications commute, an identifier
-held by both ends up as the same doubly-blinded value on both sides. Each party learns which of
-its own identifiers are shared (and the other set's size) and nothing about the rest, under the
-Diffie-Hellman assumption; no raw identifier or its plain hash ever leaves its owner.
-Secret scalars come from the OS CSPRNG (``X25519PrivateKey.generate``). Semi-honest: a party could
-probe with guessed identifiers, so cap or audit set sizes in practice.
+Each party hashes its identifiers into the group and multiplies each point by a secret scalar only
+it knows. The parties swap these blinded points, blind the other's once more with their own
+scalar, and since scalar multiplications commute (a·b·H(x) = b·a·H(x)), an identifier held by both
+ends up as the same doubly-blinded point on both sides.
+
+The group
+---------
+The prime-order subgroup (order ℓ = 2^252 + 27742317777372353535851937790883648493) of the
+edwards25519 curve, the group ristretto255 is built on. Every point sent is in that subgroup and
+has one canonical 32-byte encoding, so a blinded point carries no bit beyond the group element:
+``crypto_core_ed25519_is_valid_point`` holds for every one of them, and a received value that is
+not a subgroup point is refused. Hashing into it follows RFC 9380's random-oracle construction:
+a domain-separated SHA-512 of the identifier gives 64 bytes, each half is mapped to a point by
+Elligator 2 with the cofactor cleared (``crypto_core_ed25519_from_uniform``), and the two points
+are added (``hash_to_group``). Secret scalars are drawn from the OS CSPRNG (64 random bytes reduced
+mod ℓ, so uniform up to 2^-259).
+
+(Using hash digests as X25519 u-coordinates instead would put about half of them on the curve's
+twist, and blinding keeps a point on whichever of the two it started on: anyone could read that
+bit of every blinded identifier and test a guessed identifier against it.)
+
+What it reveals
+---------------
+Each party learns the size of the other's set (one blinded point per identifier) and which of its
+own identifiers are in the intersection; in a one-sided deployment, where only one party gets the
+doubly-blinded values back, that receiving party learns the intersection and the other learns only
+the receiver's set size. Nothing else about the identifiers outside the intersection is revealed,
+under the decisional Diffie-Hellman assumption in this group, and no raw identifier or its plain
+hash ever leaves its owner. The protocol is secure against **semi-honest** parties only: a party
+may put guessed identifiers in its set and learn whether the other holds them (cap and audit set
+sizes in practice), and nothing proves that a party blinded what it claims to hold.
 """
 
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Iterable
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from nacl.bindings import (
+    crypto_core_ed25519_add,
+    crypto_core_ed25519_from_uniform,
+    crypto_core_ed25519_is_valid_point,
+    crypto_core_ed25519_scalar_reduce,
+    crypto_scalarmult_ed25519_noclamp,
+)
 
-DOMAIN = b"ppml-lab/psi/v1"
+DOMAIN = b"ppml-lab/psi/v2/edwards25519-SHA512-ELL2-RO"
+POINT_BYTES = 32
 
 
-def _hash_to_point(identifier: str) -> bytes:
-    return hashlib.sha256(DOMAIN + identifier.encode("utf-8")).digest()
+def hash_to_group(identifier: str) -> bytes:
+    """The identifier as a point of the prime-order group (32-byte canonical encoding).
+
+    SHA-512 over the length-prefixed domain tag and the UTF-8 identifier gives 64 bytes; each half
+    goes through Elligator 2 into the prime-order subgroup and the two points are added, so the
+    result behaves as a random oracle into the group (RFC 9380's two-map construction).
+    """
+    if not isinstance(identifier, str):
+        raise TypeError(f"identifier must be a str, got {type(identifier).__name__}")
+    digest = hashlib.sha512(len(DOMAIN).to_bytes(1, "big") + DOMAIN + identifier.encode("utf-8")).digest()
+    return crypto_core_ed25519_add(
+        crypto_core_ed25519_from_uniform(digest[:POINT_BYTES]), crypto_core_ed25519_from_uniform(digest[POINT_BYTES:])
+    )
+
+
+_hash_to_point = hash_to_group  # the name the engine's tests use for "the plain hash of an identifier"
+
+
+def is_group_element(value: bytes) -> bool:
+    """True when ``value`` is the canonical encoding of a point of the prime-order subgroup (not the identity)."""
+    return isinstance(value, bytes) and len(value) == POINT_BYTES and crypto_core_ed25519_is_valid_point(value)
+
+
+def random_scalar() -> bytes:
+    """A secret scalar uniform in [1, ℓ) from the OS CSPRNG (64 bytes reduced mod ℓ)."""
+    while True:
+        scalar = crypto_core_ed25519_scalar_reduce(secrets.token_bytes(64))
+        if any(scalar):
+            return scalar
 
 
 class PSIParty:
@@ -29,31 +87,42 @@ class PSIParty:
 
     def __init__(self, identifiers: Iterable[str]) -> None:
         self.identifiers = list(dict.fromkeys(str(i) for i in identifiers))
-        self._secret = X25519PrivateKey.generate()
+        self._secret = random_scalar()
+        self._order: list[int] = []
         self.sent: list[bytes] = []  # everything this party sent, for inspection
 
     def _blind(self, point: bytes) -> bytes:
-        return self._secret.exchange(X25519PublicKey.from_public_bytes(point))
+        return crypto_scalarmult_ed25519_noclamp(self._secret, point)
 
     def blinded_identifiers(self) -> list[bytes]:
-        """Round 1: this party's identifiers, hashed and blinded, in a random order."""
-        import secrets
-
+        """Round 1: this party's identifiers, hashed into the group and blinded, in a random order."""
         order = list(range(len(self.identifiers)))
         secrets.SystemRandom().shuffle(order)
         self._order = order
-        msg = [self._blind(_hash_to_point(self.identifiers[i])) for i in order]
+        msg = [self._blind(hash_to_group(self.identifiers[i])) for i in order]
         self.sent.extend(msg)
         return msg
 
     def reblind(self, others_blinded: list[bytes]) -> list[bytes]:
-        """Round 2: blind the other party's values once more (same order as received)."""
+        """Round 2: blind the other party's points once more (same order as received).
+
+        Refuses anything that is not a point of the prime-order group (a small-order or off-group
+        value would make the reply reveal something about this party's scalar).
+        """
+        for k, point in enumerate(others_blinded):
+            if not is_group_element(point):
+                raise ValueError(f"others_blinded[{k}] is not a point of the prime-order group")
         msg = [self._blind(p) for p in others_blinded]
         self.sent.extend(msg)
         return msg
 
     def intersection(self, mine_double: list[bytes], others_double: list[bytes]) -> list[str]:
-        """My identifiers whose doubly-blinded value the other party also has."""
+        """My identifiers whose doubly-blinded point the other party also has."""
+        if len(mine_double) != len(self._order):
+            raise ValueError(
+                f"mine_double has {len(mine_double)} values for {len(self._order)} blinded identifiers"
+                " (call blinded_identifiers first and pass back what the other party returned)"
+            )
         theirs = set(others_double)
         return sorted(
             self.identifiers[i] for i, v in zip(self._order, mine_double, strict=True) if v in theirs
@@ -62,7 +131,10 @@ class PSIParty:
 
 def private_set_intersection(ids_a: Iterable[str], ids_b: Iterable[str]) -> tuple[list[str], list[str], dict]:
     """Run the protocol between two in-process parties; returns what A learns, what B learns,
-    and the messages each sent (``{"a": [...], "b": [...]}``)."""
+    and the messages each sent (``{"a": [...], "b": [...]}``).
+
+    Both learn the intersection and the other's set size, nothing more (semi-honest; see the module).
+    """
     a, b = PSIParty(ids_a), PSIParty(ids_b)
     a1, b1 = a.blinded_identifiers(), b.blinded_identifiers()
     a_double = b.reblind(a1)  # B returns A's values, doubly blinded
