@@ -18,9 +18,12 @@ from ppml_lab.he.logistic import (
 from ppml_lab.he.paillier import PaillierKeyOwner, encrypted_dot, encrypted_sum
 from ppml_lab.he.params import (
     MAX_LOG_Q_128,
+    MAX_SCALE_DEVIATION,
     PRESETS,
     CKKSParameters,
     InsecureParametersError,
+    ScaleDriftError,
+    context_primes,
     get_parameters,
     make_context,
 )
@@ -28,6 +31,7 @@ from ppml_lab.he.parties import KeyOwner, Server
 
 __all__ = [
     "MAX_LOG_Q_128",
+    "MAX_SCALE_DEVIATION",
     "PRESETS",
     "CKKSParameters",
     "DepthBudgetError",
@@ -37,8 +41,10 @@ __all__ = [
     "PackedEncryptedLR",
     "PaillierKeyOwner",
     "PerSampleEncryptedLR",
+    "ScaleDriftError",
     "Server",
     "decrypt_probabilities",
+    "context_primes",
     "encrypt_columns",
     "encrypted_dot",
     "encrypted_sum",

@@ -5,22 +5,46 @@ fixed-point encoded numbers — enough for encrypted sums, averages and linear s
 weights, or for aggregating encrypted gradients, but not for multiplying two ciphertexts (that
 needs CKKS). Each ciphertext holds a single number. Keys come from ``phe``'s key generation,
 which draws its primes from the OS CSPRNG.
+
+Security rests on factoring the modulus n: 2048 bits give about 112-bit security and **3072 bits
+match the 128-bit level** of the CKKS presets (NIST SP 800-57, Part 1, Table 2); 1024 bits give only
+about 80 bits and are refused unless ``allow_insecure_for_teaching=True``.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 from phe import paillier
 
 from ppml_lab._checks import check_int
 
+# Smallest modulus accepted without the teaching flag (about 112-bit security), and with it.
+MIN_PAILLIER_KEY_BITS = 2048
+_TEACHING_MIN_KEY_BITS = 1024
+
 
 class PaillierKeyOwner:
-    """Holds the private key; hands out only the public key."""
+    """Holds the private key; hands out only the public key.
 
-    def __init__(self, key_bits: int = 2048) -> None:
-        key_bits = check_int("key_bits", key_bits, minimum=1024)
+    ``key_bits`` is the size of the modulus n: 2048 (the default, about 112-bit security) or more;
+    3072 bits match 128-bit security. Smaller keys (down to 1024 bits, about 80-bit security) only
+    with ``allow_insecure_for_teaching=True``, which warns: such keys are for demonstrations, never
+    for data.
+    """
+
+    def __init__(self, key_bits: int = 2048, *, allow_insecure_for_teaching: bool = False) -> None:
+        key_bits = check_int("key_bits", key_bits, minimum=_TEACHING_MIN_KEY_BITS)
+        if key_bits < MIN_PAILLIER_KEY_BITS:
+            if not allow_insecure_for_teaching:
+                raise ValueError(
+                    f"key_bits must be >= {MIN_PAILLIER_KEY_BITS} (about 112-bit security; 3072 matches "
+                    f"128-bit), got {key_bits} (pass allow_insecure_for_teaching=True only to demonstrate)"
+                )
+            warnings.warn(
+                f"INSECURE PAILLIER KEY FOR TEACHING ONLY: {key_bits} bits (about 80-bit security)", stacklevel=2
+            )
         self.public_key, self._private_key = paillier.generate_paillier_keypair(n_length=key_bits)
 
     def encrypt(self, values: Sequence[float]) -> list[paillier.EncryptedNumber]:

@@ -2,8 +2,9 @@
 
 The :class:`KeyOwner` (the data owner — here the applicants' side or a bank's data office) creates
 the context, encrypts, decrypts and refreshes ciphertexts. It hands the :class:`Server` a
-serialized context *without* the secret key, so the server can compute on ciphertexts but never
-decrypt them: there is no API through which the secret key leaves its owner.
+serialized context *without* the secret key, and ciphertexts as bytes, so the server can compute
+on ciphertexts but never decrypt them. Decryption works on a copy: a ciphertext object the server
+holds is never relinked to the key owner's context, so it stays undecryptable after any call.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import tenseal as ts
+import tenseal.sealapi as sealapi
 
 from ppml_lab.he.params import CKKSParameters, get_parameters, make_context
 
@@ -35,36 +37,56 @@ class KeyOwner:
             save_relin_keys=True,
         )
 
+    def seal_secret_key(self) -> tuple[sealapi.SEALContext, sealapi.SecretKey]:
+        """The raw SEAL context and secret key, for building an encryptor or decryptor on the key
+        owner's side of a raw-SEAL protocol (``tenseal.sealapi``). Never hand them to the server."""
+        return self._context.seal_context().data, self._context.secret_key().data
+
     def encrypt(self, values: Sequence[float]) -> ts.CKKSVector:
+        """A ciphertext under this owner's key (send ``.serialize()`` to the server)."""
         return ts.ckks_vector(self._context, list(map(float, values)))
 
     def decrypt(self, vector: ts.CKKSVector | bytes) -> list[float]:
-        """Decrypt a vector (or its serialized bytes) produced under this owner's key."""
-        if isinstance(vector, bytes | bytearray):
-            vector = ts.ckks_vector_from(self._context, vector)
-        else:
-            vector.link_context(self._context)
-        return vector.decrypt()
+        """Decrypt a vector (or its serialized bytes) produced under this owner's key.
 
-    def refresh(self, vector: ts.CKKSVector, replicate: int | None = None) -> ts.CKKSVector:
-        """Decrypt and re-encrypt (full depth again); optionally replicate slot 0 ``replicate`` times.
+        Works on a private copy: the caller's object keeps its own (public) context. Raw CKKS
+        decryptions carry the encryption noise, which leaks the secret key if they go back to the
+        evaluator (IND-CPA-D, Li and Micciancio 2021): release them to no one who computed on them.
+        """
+        if isinstance(vector, ts.CKKSVector):
+            vector = vector.serialize()
+        if not isinstance(vector, bytes | bytearray):
+            raise TypeError(f"vector must be a CKKSVector or its serialized bytes, got {type(vector).__name__}")
+        return ts.ckks_vector_from(self._context, bytes(vector)).decrypt()
+
+    def refresh(self, vector: ts.CKKSVector | bytes, replicate: int | None = None) -> bytes:
+        """Decrypt and re-encrypt (full depth again), as bytes for the server; optionally replicate
+        slot 0 ``replicate`` times.
 
         TenSEAL has no bootstrapping, so this is where a long computation is refreshed; the key owner
         sees the refreshed values, which is part of the threat model of the protocol that asks for it.
         """
         values = self.decrypt(vector)
-        return self.encrypt([values[0]] * replicate if replicate else values)
+        return self.encrypt([values[0]] * replicate if replicate else values).serialize()
 
 
 class Server:
     """Computes on ciphertexts with a public context; cannot decrypt."""
 
     def __init__(self, public_context: bytes) -> None:
-        self.context = ts.context_from(public_context)
+        if not isinstance(public_context, bytes | bytearray):
+            raise TypeError(
+                f"public_context must be the bytes of KeyOwner.public_context(), got {type(public_context).__name__}"
+            )
+        self.context = ts.context_from(bytes(public_context))
         if self.context.is_private():
             raise ValueError("public_context must not contain the secret key")
 
-    def load(self, vector: ts.CKKSVector) -> ts.CKKSVector:
-        """Attach a ciphertext received from the key owner to this server's public context."""
-        received = ts.ckks_vector_from(self.context, vector.serialize())
-        return received
+    def load(self, ciphertext: bytes) -> ts.CKKSVector:
+        """A ciphertext received as bytes (``vector.serialize()``), on this server's public context."""
+        if not isinstance(ciphertext, bytes | bytearray):
+            raise TypeError(
+                "ciphertext must be the serialized bytes the key owner sends (vector.serialize()), "
+                f"got {type(ciphertext).__name__}: a live object may still be linked to the secret key"
+            )
+        return ts.ckks_vector_from(self.context, bytes(ciphertext))

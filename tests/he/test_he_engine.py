@@ -75,11 +75,13 @@ def test_the_server_holds_no_secret_key_and_cannot_decrypt():
     owner = KeyOwner("n8192_depth2")
     server = Server(owner.public_context())
     assert not server.context.is_private()
-    received = server.load(owner.encrypt([1.0, 2.0]))
+    received = server.load(owner.encrypt([1.0, 2.0]).serialize())
     doubled = received * 2.0
     with pytest.raises(ValueError):
         doubled.decrypt()
     assert owner.decrypt(doubled.serialize())[:2] == pytest.approx([2.0, 4.0], abs=1e-4)
+    with pytest.raises(TypeError, match="ciphertext must be the serialized bytes"):
+        server.load(owner.encrypt([1.0]))  # a live object may be linked to the secret key
     with pytest.raises(ValueError, match="secret"):
         Server(make_context("n8192_depth2", galois_keys=False).serialize(save_secret_key=True))
 
@@ -89,7 +91,7 @@ def test_encrypted_inference_matches_plaintext(credit):
     w, b = train_plaintext_poly_lr(Xtr, ytr, epochs=5)
     owner = KeyOwner("n8192_depth2")
     server = Server(owner.public_context())
-    columns = [server.load(c) for c in encrypt_columns(owner, Xte)]
+    columns = [server.load(c.serialize()) for c in encrypt_columns(owner, Xte)]
     probs = decrypt_probabilities(owner, score_encrypted(columns, w, b), len(Xte))
     plain = 1 / (1 + np.exp(-(Xte @ w + b)))
     assert np.abs(probs - plain).max() < 1e-4  # stated tolerance for N=8192, scale 2^40
@@ -198,10 +200,13 @@ def test_per_sample_baseline_matches_plaintext_on_a_subsample(credit):
     Xtr, _, ytr, _ = credit
     model = PerSampleEncryptedLR(epochs=2).fit(Xtr[:25], ytr[:25])
     w, b = train_plaintext_poly_lr(Xtr[:25], ytr[:25], epochs=2)
-    # Stated tolerance for the 26-bit scale of n8192_depth5: over repeated runs (fresh encryption
-    # noise each time) the largest coefficient error seen was 0.024 against coefficients up to 0.32;
-    # a wrong gradient (sign, scale or a missing term) is off by more than 0.1.
-    assert np.abs(model.coef_ - w).max() < 0.06 and model.intercept_ == pytest.approx(b, abs=0.06)
+    # Stated tolerance for n8192_depth5 (2^29, primes within 7e-4 of it): over three runs (fresh
+    # encryption noise each time) the largest coefficient error seen was 1.2e-3 against coefficients
+    # up to 0.32 (.venv/bin/python -m benchmarks he_lr prints the packed trainer's). Nearly all of it
+    # is the scale relabelling TenSEAL does after each of the five rescales (decoded values are
+    # 1.0026 times too large at the last level), encryption noise at 2^29 alone is about 1e-5; a
+    # wrong gradient (sign, scale or a missing term) is off by more than 0.1.
+    assert np.abs(model.coef_ - w).max() < 0.003 and model.intercept_ == pytest.approx(b, abs=0.003)
 
 
 def test_sigmoid_polynomial_error_bound():
@@ -212,13 +217,25 @@ def test_sigmoid_polynomial_error_bound():
 
 
 def test_paillier_sums_and_scalar_products_equal_plaintext_and_wrong_key_fails():
-    owner = PaillierKeyOwner(1024)
+    owner = PaillierKeyOwner(2048)
+    assert owner.public_key.n.bit_length() == 2048
     values, weights = [3.5, -1.25, 10.0, 0.0], [2.0, -4.0, 0.5, 7.0]
     enc = owner.encrypt(values)
     assert owner.decrypt(encrypted_sum(enc))[0] == pytest.approx(sum(values))
     assert owner.decrypt(encrypted_dot(enc, weights))[0] == pytest.approx(float(np.dot(values, weights)))
     with pytest.raises(ValueError, match="different key"):
-        PaillierKeyOwner(1024).decrypt(enc[0])
+        PaillierKeyOwner(2048).decrypt(enc[0])
+
+
+def test_paillier_keys_below_2048_bits_need_the_teaching_flag():
+    with pytest.raises(ValueError, match=r"key_bits must be >= 2048.*3072 matches 128-bit"):
+        PaillierKeyOwner(1024)  # about 80-bit security
+    with pytest.warns(UserWarning, match="INSECURE PAILLIER KEY"):
+        weak = PaillierKeyOwner(1024, allow_insecure_for_teaching=True)
+    assert weak.public_key.n.bit_length() == 1024
+    assert weak.decrypt(encrypted_sum(weak.encrypt([1.5, 2.0])))[0] == pytest.approx(3.5)
+    with pytest.raises(ValueError, match="key_bits"):
+        PaillierKeyOwner(512, allow_insecure_for_teaching=True)
 
 
 @pytest.mark.parametrize(
