@@ -2,25 +2,30 @@
 
 from ppml_lab.secagg.aggregator import SecureAggregator
 from ppml_lab.secagg.distributed_dp import (
+    TAIL_SIGMAS,
+    DistributedDP,
     add_distributed_noise,
     client_noise_variance,
-    decode_signed,
     distributed_dp_epsilon,
 )
+from ppml_lab.secagg.encoding import decode_signed, dequantize, quantize, ring_levels, to_ring
+from ppml_lab.secagg.plus import SecAggPlusParameters, secagg_plus_neighbors, secagg_plus_parameters
 from ppml_lab.secagg.protocol import (
     AggregationResult,
     Client,
+    ProtocolAbort,
     SecureAggregationServer,
     ThresholdError,
-    dequantize,
     prg,
-    quantize,
-    secagg_plus_neighbors,
 )
 
 __all__ = [
+    "TAIL_SIGMAS",
     "AggregationResult",
     "Client",
+    "DistributedDP",
+    "ProtocolAbort",
+    "SecAggPlusParameters",
     "SecureAggregationServer",
     "SecureAggregator",
     "ThresholdError",
@@ -31,5 +36,8 @@ __all__ = [
     "distributed_dp_epsilon",
     "prg",
     "quantize",
+    "ring_levels",
     "secagg_plus_neighbors",
+    "secagg_plus_parameters",
+    "to_ring",
 ]

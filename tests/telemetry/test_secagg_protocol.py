@@ -10,7 +10,6 @@ from ppml_lab.secagg import (
     ThresholdError,
     dequantize,
     quantize,
-    secagg_plus_neighbors,
     shamir,
 )
 
@@ -35,12 +34,12 @@ def test_secagg_sum_is_exact_with_dropouts(drop):
 
 
 @pytest.mark.parametrize("drop", [0.0, 0.1])
-def test_secagg_plus_sum_is_exact_with_logarithmic_neighbourhoods(drop):
-    n = 50
-    k = secagg_plus_neighbors(n)
-    assert k < n // 2
+def test_secagg_plus_sum_is_exact_with_sparse_neighbourhoods(drop):
+    # the protocol on a sparse ring; how large k must be is tested with secagg_plus_parameters
+    n, k = 50, 12
     xs, clients = _clients(n, seed=1)
-    server = SecureAggregationServer(n, threshold=k // 2, neighbors=k, graph_seed=5)
+    server = SecureAggregationServer(n, neighbors=k, graph_seed=5)
+    assert server.threshold == k // 2 + 1
     assert max(len(v) for v in server.neigh.values()) <= k + 2
     result = server.aggregate(clients, drop_after_masking=drop, drop_seed=4)
     assert np.array_equal(result.total, sum(xs[i] for i in result.survivors) % 2**32)
@@ -97,7 +96,7 @@ def test_quantized_float_vectors_sum_correctly():
     xs = [rng.uniform(-1, 1, M) for _ in range(8)]
     clients = [Client(i, quantize(x, 1.0, 32, 8), 32) for i, x in enumerate(xs)]
     result = SecureAggregationServer(8, threshold=5).aggregate(clients)
-    total = dequantize(result.total, 1.0, 32, 8, 8)
+    total = dequantize(result.total, 1.0, 32, 8)
     assert np.allclose(total, np.sum(xs, axis=0), atol=8 * 2 / ((2**32) // 8))
 
 
