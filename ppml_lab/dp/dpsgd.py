@@ -102,7 +102,7 @@ class DPLogisticRegression:
 
     The constructor holds the hyper-parameters; ``fit`` trains and records ``epsilon_`` from an
     RDP accountant. ``random_state`` seeds the batch sampling and noise for teaching and tests; the
-    default ``None`` draws them from the OS CSPRNG.
+    default ``None`` draws them from PCG64 seeded with 128 bits from the OS CSPRNG.
     """
 
     def __init__(

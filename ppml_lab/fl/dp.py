@@ -22,7 +22,8 @@ in ``d`` coordinates), and a client that skips clipping can move the sum without
 the server's clip also scales honest noisy reports down, local noise usually wants a larger
 ``server_clip_norm``, paid for with proportionally more server noise.
 
-The server's noise comes from the OS CSPRNG unless ``noise_seed`` is given (tests and teaching only).
+The server's noise comes from a PCG64 generator seeded with 128 bits from the OS CSPRNG unless
+``noise_seed`` is given (tests and teaching only).
 """
 
 from __future__ import annotations
