@@ -27,7 +27,14 @@ from ppml_lab.dp.mechanisms import (
     gaussian_delta,
     randomized_response_epsilon,
 )
-from ppml_lab.dp.sensitivity import bounded_mean, bounded_sum, clip_l1, clip_l2
+from ppml_lab.dp.sensitivity import (
+    bounded_mean,
+    bounded_sum,
+    clip_l1,
+    clip_l2,
+    mean_sensitivity,
+    sum_sensitivity,
+)
 
 # DP-SGD needs PyTorch, which takes seconds to import: load it when first asked for, so that a
 # lesson using only the mechanisms or the accountants does not pay for it.
@@ -81,11 +88,13 @@ __all__ = [
     "gaussian_delta",
     "get_noise_multiplier",
     "logistic_per_sample_gradients",
+    "mean_sensitivity",
     "noise_generator",
     "per_sample_gradients",
     "poisson_sample",
     "randomized_response_epsilon",
     "sample_discrete_gaussian",
     "sample_discrete_laplace",
+    "sum_sensitivity",
     "train_dp_sgd",
 ]

@@ -14,7 +14,14 @@ Two implementations share those names: :class:`DPLogisticRegression` in NumPy wi
 per-example gradients, and :func:`train_dp_sgd` for any PyTorch model, which runs our
 implementation (``engine="ours"``: per-example gradients from one backward pass to the layer
 outputs for Linear and Conv2d layers, ``torch.func`` otherwise), Opacus (``engine="opacus"``) or
-plain SGD (``engine="none"``) on the same model, data and seed, so they can be compared.
+plain SGD (``engine="none"``) on the same model, data and seed, so they can be compared
+(per-example gradients live in :mod:`ppml_lab.dp.per_sample`).
+
+Where the randomness comes from: the NumPy trainer draws sampling and noise from PCG64 seeded
+with 128 bits from the OS CSPRNG (:func:`ppml_lab.dp.noise_generator`). :func:`train_dp_sgd`
+uses torch's CPU generator, a Mersenne Twister (MT19937) seeded with 63 bits from the OS CSPRNG
+once per run; ``secure_mode=True`` replaces it, for the noise and the Poisson sampling of every
+step, by fresh bytes from ``os.urandom`` (:func:`ppml_lab.dp._random.secure_gaussian`).
 """
 
 from __future__ import annotations
@@ -28,13 +35,27 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch.func import functional_call, grad, vmap
 from tqdm.auto import tqdm
 
 from ppml_lab._checks import check_choice, check_float, check_int
-from ppml_lab.dp._random import noise_generator
+from ppml_lab.dp._random import noise_generator, secure_gaussian, secure_uniform
 from ppml_lab.dp.accountants import RDPAccountant
+from ppml_lab.dp.per_sample import clip_and_sum, clipped_gradient_sum, per_sample_gradients
 from ppml_lab.dp.sensitivity import clip_l2
+
+__all__ = [
+    "ENGINES",
+    "DPLogisticRegression",
+    "DPSGDResult",
+    "add_gaussian_noise",
+    "clip_and_sum",
+    "clip_per_sample_gradients",
+    "clipped_gradient_sum",
+    "logistic_per_sample_gradients",
+    "per_sample_gradients",
+    "poisson_sample",
+    "train_dp_sgd",
+]
 
 ENGINES = ("ours", "opacus", "none")
 
@@ -65,7 +86,11 @@ def clip_per_sample_gradients(grads: np.ndarray, max_norm: float) -> np.ndarray:
 def add_gaussian_noise(
     summed_grad: np.ndarray, noise_multiplier: float, max_norm: float, rng: np.random.Generator | None = None
 ) -> np.ndarray:
-    """The clipped sum plus Gaussian noise of std ``noise_multiplier * max_norm`` per coordinate."""
+    """The clipped sum plus Gaussian noise of std ``noise_multiplier * max_norm`` per coordinate.
+
+    The noise comes from ``rng`` (a seed or Generator, for teaching and tests) or else from a PCG64
+    generator seeded from the OS CSPRNG.
+    """
     check_float("noise_multiplier", noise_multiplier, minimum=0.0)
     check_float("max_norm", max_norm, minimum=0.0, min_inclusive=False)
     summed = np.asarray(summed_grad, dtype=float)
@@ -77,7 +102,7 @@ class DPLogisticRegression:
 
     The constructor holds the hyper-parameters; ``fit`` trains and records ``epsilon_`` from an
     RDP accountant. ``random_state`` seeds the batch sampling and noise for teaching and tests; the
-    default ``None`` draws them from the OS CSPRNG.
+    default ``None`` draws them from PCG64 seeded with 128 bits from the OS CSPRNG.
     """
 
     def __init__(
@@ -136,119 +161,6 @@ class DPLogisticRegression:
         return float((self.predict(X) == np.asarray(y)).mean())
 
 
-# --- PyTorch: per-example gradients with torch.func ----------------------------------------------
-
-
-def per_sample_gradients(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
-    """Each example's gradient of the cross-entropy, per parameter (leading dimension = example)."""
-    params = {k: v.detach() for k, v in model.named_parameters() if v.requires_grad}
-    buffers = {k: v.detach() for k, v in model.named_buffers()}
-
-    def loss(p, x, t):
-        out = functional_call(model, (p, buffers), (x.unsqueeze(0),))
-        return F.cross_entropy(out, t.unsqueeze(0))
-
-    return vmap(grad(loss), in_dims=(None, 0, 0))(params, X, y)
-
-
-def clip_and_sum(per_sample: dict[str, torch.Tensor], max_grad_norm: float) -> dict[str, torch.Tensor]:
-    """Clip each example's whole gradient (all parameters together) to ``max_grad_norm``, then sum."""
-    flat = [g.reshape(g.shape[0], -1) for g in per_sample.values()]
-    norms = torch.sqrt(sum((f * f).sum(dim=1) for f in flat))
-    factor = torch.clamp(max_grad_norm / (norms + 1e-6), max=1.0)
-    return {k: torch.einsum("i,i...->...", factor, g) for k, g in per_sample.items()}
-
-
-_FAST_LAYERS = (torch.nn.Linear, torch.nn.Conv2d)
-
-
-def _supports_fast_path(model: torch.nn.Module) -> bool:
-    """True when every trainable parameter belongs to a Linear or Conv2d layer (no parameter sharing)."""
-    owned = 0
-    for module in model.modules():
-        own = list(module.parameters(recurse=False))
-        if own and not isinstance(module, _FAST_LAYERS):
-            return False
-        if isinstance(module, torch.nn.Conv2d) and (module.groups != 1 or module.padding_mode != "zeros"):
-            return False
-        owned += len(own)
-    return owned == len([p for p in model.parameters() if p.requires_grad])
-
-
-def _conv_per_sample_weight_grads(m: torch.nn.Conv2d, a: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
-    """Each example's Conv2d weight gradient, flattened to (n, out_channels, in_channels * k * k)."""
-    n, o = g.shape[:2]
-    if m.stride == (1, 1) and m.dilation == (1, 1):
-        # correlate every example's input with its own output gradient: one grouped convolution
-        out = F.conv2d(a.transpose(0, 1), g.reshape(n * o, 1, *g.shape[2:]), padding=m.padding, groups=n)
-        return out.reshape(a.shape[1], n, o, -1).permute(1, 2, 0, 3).reshape(n, o, -1)
-    cols = F.unfold(a, m.kernel_size, dilation=m.dilation, padding=m.padding, stride=m.stride)
-    return torch.bmm(g.reshape(n, o, -1), cols.transpose(1, 2))
-
-
-def clipped_gradient_sum(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor, max_grad_norm: float):
-    """Sum over the batch of each example's gradient clipped to ``max_grad_norm``, per parameter.
-
-    For Linear and Conv2d layers each example's gradient is an outer product of the layer's input
-    and the gradient at its output, so one backward pass to the layers' outputs (a forward hook
-    records their inputs) gives them all, and no parameter gradient is formed. Linear layers never
-    materialise them (the norm of an outer product is the product of norms); Conv2d layers get
-    them from one grouped convolution. Other models fall back to ``torch.func`` (:func:`per_sample_gradients`).
-    """
-    if not _supports_fast_path(model):
-        return clip_and_sum(per_sample_gradients(model, X, y), max_grad_norm)
-    layers = [m for m in model.modules() if isinstance(m, _FAST_LAYERS)]
-    inputs: dict[torch.nn.Module, torch.Tensor] = {}
-    outs: dict[torch.nn.Module, torch.Tensor] = {}
-
-    def record(mod, inp, out):
-        inputs[mod] = inp[0].detach()
-        outs[mod] = out
-
-    handles = [m.register_forward_hook(record) for m in layers]
-    try:
-        loss = F.cross_entropy(model(X), y, reduction="sum")
-    finally:
-        for h in handles:
-            h.remove()
-    # gradients at each layer's output only: the parameters' own gradients are never formed
-    grads = torch.autograd.grad(loss, [outs[m] for m in layers])
-    outputs = {m: g.detach() for m, g in zip(layers, grads, strict=True)}
-    n = len(X)
-    sq_norms = torch.zeros(n)
-    pieces = {}
-    for m in layers:
-        a, g = inputs[m], outputs[m]
-        if isinstance(m, torch.nn.Linear):
-            if a.dim() != 2:
-                return clip_and_sum(per_sample_gradients(model, X, y), max_grad_norm)
-            sq_norms += (a * a).sum(1) * (g * g).sum(1)
-            if m.bias is not None:
-                sq_norms += (g * g).sum(1)
-            pieces[m] = ("linear", a, g)
-        else:
-            gw = _conv_per_sample_weight_grads(m, a, g)
-            sq_norms += (gw * gw).sum((1, 2))
-            gb = g.sum((2, 3))
-            if m.bias is not None:
-                sq_norms += (gb * gb).sum(1)
-            pieces[m] = ("conv", gw, gb)
-    factor = torch.clamp(max_grad_norm / (sq_norms.sqrt() + 1e-6), max=1.0)
-    summed: dict[str, torch.Tensor] = {}
-    names = {p: k for k, p in model.named_parameters()}
-    for m, (kind, u, v) in pieces.items():
-        if kind == "linear":
-            w_sum = torch.einsum("n,no,ni->oi", factor, v, u)
-            b_sum = factor @ v
-        else:
-            w_sum = torch.einsum("n,nok->ok", factor, u).reshape(m.weight.shape)
-            b_sum = factor @ v
-        summed[names[m.weight]] = w_sum
-        if m.bias is not None:
-            summed[names[m.bias]] = b_sum
-    return summed
-
-
 @dataclass
 class DPSGDResult:
     """What :func:`train_dp_sgd` returns: the trained model, its epsilon and per-epoch metrics."""
@@ -283,6 +195,7 @@ def train_dp_sgd(
     delta: float = 1e-5,
     seed: int = 0,
     noise_seed: int | None = None,
+    secure_mode: bool = False,
     X_test=None,
     y_test=None,
     progress: bool = False,
@@ -292,14 +205,40 @@ def train_dp_sgd(
     Poisson sampling at rate ``1 / ceil(N / batch_size)`` for ``ceil(N / batch_size)`` steps per
     epoch (Opacus's convention, so both engines spend the same epsilon), clipping to
     ``max_grad_norm`` and noise ``noise_multiplier * max_grad_norm``, SGD with learning rate ``lr``.
-    ``seed`` fixes the model initialisation; privacy noise and sampling use the OS CSPRNG unless
-    ``noise_seed`` is given (tests and teaching only). With ``max_grad_norm=math.inf`` and
-    ``noise_multiplier=0`` ours computes exactly the mean gradient of the sampled batch.
+    ``seed`` fixes the model initialisation.
+
+    Randomness: by default privacy noise and batch sampling come from torch's Mersenne Twister
+    (MT19937) seeded with 63 bits from the OS CSPRNG once per run; ``noise_seed`` fixes that seed
+    (tests and teaching only). MT19937 is not a cryptographic generator: its whole state follows
+    from 624 consecutive outputs, and one step draws far more, so the noise is only as secret as
+    nobody seeing raw draws. ``secure_mode=True`` (engine "ours") instead reads every step's
+    sampling and noise bits from ``os.urandom`` and draws each noise value as the sum of four
+    Gaussians (as Opacus's ``secure_mode``; see :func:`ppml_lab.dp._random.secure_gaussian`):
+    no seed or state exists to recover, and the floating-point attack on a single Gaussian sample
+    is blunted. It does not make the noise an exact Gaussian on floats, nor protect the float32
+    arithmetic of the update, and it cannot be combined with ``noise_seed``.
+
+    ``max_grad_norm=math.inf`` means no clipping: nothing bounds an example's influence, so epsilon
+    is infinite; it is accepted only with ``noise_multiplier=0`` (ours then computes exactly the
+    mean gradient of the sampled batch) and reported as ``epsilon = inf``.
     """
     engine = check_choice("engine", engine, ENGINES)
     check_float("noise_multiplier", noise_multiplier, minimum=0.0)
     if not (isinstance(max_grad_norm, int | float) and max_grad_norm > 0):
         raise ValueError(f"max_grad_norm must be > 0, got {max_grad_norm}")
+    clipped = math.isfinite(max_grad_norm)
+    if not clipped and noise_multiplier > 0 and engine != "none":
+        raise ValueError(
+            f"max_grad_norm={max_grad_norm} means no clipping, so noise_multiplier={noise_multiplier} "
+            "cannot bound any example's influence (epsilon is infinite); give a finite max_grad_norm, "
+            "or noise_multiplier=0 for unclipped, noiseless training"
+        )
+    if not isinstance(secure_mode, bool):
+        raise TypeError(f"secure_mode must be True or False, got {secure_mode!r}")
+    if secure_mode and noise_seed is not None:
+        raise ValueError("secure_mode=True draws noise from the OS CSPRNG; it cannot take a noise_seed")
+    if secure_mode and engine == "opacus":
+        raise ValueError("secure_mode is implemented for engine='ours' (Opacus's needs torchcsprng)")
     check_int("epochs", epochs, minimum=1)
     check_float("lr", lr, minimum=0.0, min_inclusive=False)
     X = torch.as_tensor(np.asarray(X), dtype=torch.float32)
@@ -320,6 +259,8 @@ def train_dp_sgd(
     accountant = RDPAccountant()
 
     if engine == "opacus":
+        if not clipped:
+            raise ValueError(f"engine='opacus' needs a finite max_grad_norm, got {max_grad_norm}")
         return _train_opacus(
             model, X, y, Xt, yt, noise_multiplier, max_grad_norm, batch_size, epochs, lr, delta, gen, progress
         )
@@ -338,20 +279,24 @@ def train_dp_sgd(
                 F.cross_entropy(model(X[idx]), y[idx]).backward()
                 optimizer.step()
         else:
+            std = noise_multiplier * max_grad_norm if clipped else 0.0
             for _ in range(steps_per_epoch):
-                idx = torch.nonzero(torch.rand(n, generator=gen) < q).squeeze(1)
+                if secure_mode:
+                    idx = torch.from_numpy(np.flatnonzero(secure_uniform(n) < q))
+                else:
+                    idx = torch.nonzero(torch.rand(n, generator=gen) < q).squeeze(1)
                 if len(idx):
                     summed = clipped_gradient_sum(model, X[idx], y[idx], max_grad_norm)
                 else:
                     summed = {k: torch.zeros_like(p) for k, p in zip(names, params, strict=True)}
-                std = noise_multiplier * max_grad_norm if math.isfinite(max_grad_norm) else 0.0
-                for name, p in zip(names, params, strict=True):
-                    noise = torch.normal(0.0, std, p.shape, generator=gen) if std > 0 else 0.0
+                noises = _step_noise(params, std, gen, secure_mode)
+                for name, p, noise in zip(names, params, noises, strict=True):
                     p.grad = (summed[name] + noise) / (q * n)
                 optimizer.step()
             accountant.step(noise_multiplier=noise_multiplier, sample_rate=q, num_steps=steps_per_epoch)
         model.eval()
-        eps = math.inf if engine == "none" or noise_multiplier == 0 else accountant.get_epsilon(delta)
+        private = engine != "none" and noise_multiplier > 0 and clipped
+        eps = accountant.get_epsilon(delta) if private else math.inf
         record = {
             "epoch": epoch + 1,
             "seconds": time.perf_counter() - start,
@@ -362,6 +307,16 @@ def train_dp_sgd(
             record["test_accuracy"] = _accuracy(model, Xt, yt)
         history.append(record)
     return DPSGDResult(model, engine, history[-1]["epsilon"], delta, history)
+
+
+def _step_noise(params: list[torch.Tensor], std: float, gen: torch.Generator, secure: bool) -> list:
+    """One step's Gaussian noise for each parameter (0 when ``std`` is 0)."""
+    if std == 0:
+        return [0.0] * len(params)
+    if not secure:
+        return [torch.normal(0.0, std, p.shape, generator=gen) for p in params]
+    flat = torch.from_numpy(secure_gaussian(std, (sum(p.numel() for p in params),)))
+    return [c.reshape(p.shape).to(p.dtype) for c, p in zip(flat.split([p.numel() for p in params]), params, strict=True)]
 
 
 def _train_opacus(

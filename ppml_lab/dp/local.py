@@ -5,8 +5,8 @@ generalized randomized response (k-RR), symmetric unary encoding (basic one-time
 optimized unary encoding (OUE) and optimized local hashing (OLH). Mean estimators handle bounded
 counters: Duchi et al.'s mechanism on [-1, 1], Microsoft's 1BitMean on [0, m] and dBitFlip's
 histogram buckets (Ding et al. 2017). Each has ``privatize`` (the device's side), an unbiased
-``estimate`` (the server's side) and its theoretical ``variance``. Device randomness comes from the
-OS CSPRNG unless a seeded ``rng`` is passed (tests and teaching).
+``estimate`` (the server's side) and its theoretical ``variance``. Device randomness comes from a
+PCG64 generator seeded from the OS CSPRNG unless a seeded ``rng`` is passed (tests and teaching).
 """
 
 from __future__ import annotations

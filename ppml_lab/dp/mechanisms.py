@@ -2,8 +2,9 @@
 
 Each mechanism is an object built from its privacy parameters and the query's sensitivity; it
 validates them, states its ``guarantee`` as ``(epsilon, delta)``, and releases noisy values with
-``randomise``. Noise comes from the OS CSPRNG unless a seeded ``rng`` is passed (for teaching and
-tests only). For releases where floating-point leakage matters, use the exact integer samplers
+``randomise``. Noise comes from a PCG64 generator seeded with 128 bits from the OS CSPRNG
+(:func:`ppml_lab.dp.noise_generator`) unless a seeded ``rng`` is passed (for teaching and tests
+only). For releases where floating-point leakage matters, use the exact integer samplers
 in :mod:`ppml_lab.dp.discrete`.
 """
 

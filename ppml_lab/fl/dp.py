@@ -12,7 +12,18 @@ Local noise (optional, ``local_noise_multiplier > 0``): clients clip their own u
 noise ``local_noise_multiplier * clip_norm`` before sending, so the server never sees an exact
 update; :meth:`DPFedAvg.local_epsilon` gives each round's local guarantee composed over rounds.
 
-The server's noise comes from the OS CSPRNG unless ``noise_seed`` is given (tests and teaching only).
+The server clips whatever it aggregates, noisy or not, to ``server_clip_norm`` (``clip_norm``
+unless given) and calibrates its noise to that bound. The central accountant needs exactly this:
+one client's presence must move the sum by a vector of norm at most the bound, with noise of a
+fixed variance on top (a report that is random but always within the bound, like a clipped noisy
+one, is a mixture of fixed contributions, each covered by the same Renyi bound). A report that was only clipped by its sender does not qualify: local noise
+makes it longer than ``clip_norm`` (about ``clip_norm * sqrt(1 + d * local_noise_multiplier^2)``
+in ``d`` coordinates), and a client that skips clipping can move the sum without limit. Because
+the server's clip also scales honest noisy reports down, local noise usually wants a larger
+``server_clip_norm``, paid for with proportionally more server noise.
+
+The server's noise comes from a PCG64 generator seeded with 128 bits from the OS CSPRNG unless
+``noise_seed`` is given (tests and teaching only).
 """
 
 from __future__ import annotations
@@ -35,11 +46,17 @@ class DPFedAvg(FedAvg):
         clip_norm: float = 1.0,
         local_noise_multiplier: float = 0.0,
         noise_seed: int | None = None,
+        server_clip_norm: float | None = None,
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
         self.noise_multiplier = check_float("noise_multiplier", noise_multiplier, minimum=0.0)
         self.clip_norm = check_float("clip_norm", clip_norm, minimum=0.0, min_inclusive=False)
+        self.server_clip_norm = (
+            self.clip_norm
+            if server_clip_norm is None
+            else check_float("server_clip_norm", server_clip_norm, minimum=0.0, min_inclusive=False)
+        )
         self.local_noise_multiplier = check_float("local_noise_multiplier", local_noise_multiplier, minimum=0.0)
         self._rng = noise_generator(noise_seed)
         self.accountant = RDPAccountant()
@@ -65,25 +82,31 @@ class DPFedAvg(FedAvg):
         return [(c, self.fit_config(server_round)) for c in chosen]
 
     def clip(self, delta: list[np.ndarray]) -> list[np.ndarray]:
-        """``delta`` scaled down to L2 norm at most ``clip_norm`` (whole model, all arrays together)."""
+        """``delta`` scaled down to L2 norm at most ``server_clip_norm`` (whole model, all arrays together)."""
         norm = float(np.sqrt(sum(float((d.astype(np.float64) ** 2).sum()) for d in delta)))
-        factor = min(1.0, self.clip_norm / max(norm, 1e-12))
+        factor = min(1.0, self.server_clip_norm / max(norm, 1e-12))
         return [d * factor for d in delta]
 
     def aggregate_fit(self, server_round, current, results):
-        """Noisy mean of clipped updates; noise is added even when no client reported."""
+        """Noisy mean of updates the server clipped itself; noise is added even when no client reported.
+
+        Every update is clipped here, with or without local noise: the server's guarantee cannot
+        rest on clients having clipped, and a noisy report is longer than ``clip_norm`` anyway.
+        """
         total = [np.zeros(c.shape, dtype=np.float64) for c in current]
         for params, _ in results:
             delta = [np.asarray(p, np.float64) - np.asarray(c, np.float64) for p, c in zip(params, current, strict=True)]
-            if self.local_noise_multiplier == 0:  # with local noise the client clipped before adding noise
-                delta = self.clip(delta)
-            total = [t + d for t, d in zip(total, delta, strict=True)]
-        std = self.noise_multiplier * self.clip_norm
+            total = [t + d for t, d in zip(total, self.clip(delta), strict=True)]
+        std = self.noise_multiplier * self.server_clip_norm
         noisy = [t + self._rng.normal(0.0, std, t.shape) for t in total] if std > 0 else total
         return [(c + n / self._expected).astype(c.dtype) for c, n in zip(current, noisy, strict=True)]
 
     def epsilon(self, delta: float) -> float:
-        """Client-level epsilon of the server's noise spent so far (infinite without noise)."""
+        """Client-level epsilon (add/remove one client) of the server's release so far.
+
+        Valid whatever clients send, since the server clips every update to ``server_clip_norm``
+        and its noise is ``noise_multiplier * server_clip_norm``; infinite without noise.
+        """
         if self.noise_multiplier == 0 and self.accountant.history:
             return math.inf
         return self.accountant.get_epsilon(delta)

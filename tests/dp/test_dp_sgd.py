@@ -173,3 +173,11 @@ def test_fast_clipped_sum_equals_the_torch_func_path(make, shape, max_norm):
     assert set(fast) == set(slow)
     for name in slow:
         assert torch.allclose(fast[name], slow[name], atol=1e-5, rtol=1e-4), name
+
+
+@pytest.mark.parametrize("engine", ["ours", "opacus"])
+def test_no_clipping_with_noise_is_refused_rather_than_given_a_finite_epsilon(engine):
+    # without clipping an example can move the gradient arbitrarily far: no noise level bounds it
+    X, y = np.random.default_rng(0).normal(size=(64, 3)), np.arange(64) % 2
+    with pytest.raises(ValueError, match="max_grad_norm"):
+        train_dp_sgd(MLP(3), X, y, engine=engine, noise_multiplier=1.0, max_grad_norm=math.inf, batch_size=16)
