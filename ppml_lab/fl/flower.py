@@ -68,6 +68,7 @@ from flwr.serverapp import Grid, ServerApp
 from ppml_lab._checks import check_float, check_int
 from ppml_lab.fl.hospitals import FederationConfig
 from ppml_lab.fl.parameters import FitRes, Parameters
+from ppml_lab.fl.ray_start import start_ray
 from ppml_lab.fl.server import History, Server
 
 APP_DIR = Path(__file__).parent / "flower_app"
@@ -321,7 +322,12 @@ def run_flower_simulation(config: FederationConfig, *, workdir: str | Path | Non
     out = Path(tempfile.mkdtemp(prefix="ppml-flower-sim-") if own else workdir)
     run_config = {**config.to_run_config(), "output-dir": str(out)}
     os.environ.update(QUIET_ENV)
+    # Start Ray here, as Flower would (same arguments), but with a retry: Ray's node start has fixed
+    # waits (15 s for its agent, 30 s to register) that a busy machine can miss (ppml_lab.fl.ray_start).
+    pythonpath = os.pathsep.join([*sys.path, *filter(None, [os.environ.get("PYTHONPATH")])])
     try:
+        start_ray({"include_dashboard": False, "logging_level": "WARNING", "log_to_driver": True,
+                   "runtime_env": {"env_vars": {"PYTHONPATH": pythonpath}}})
         run_simulation(
             server_app=make_server_app(run_config),
             client_app=make_client_app(run_config),

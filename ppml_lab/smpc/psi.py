@@ -11,11 +11,11 @@ The prime-order subgroup (order ℓ = 2^252 + 2774231777737235353585193779088364
 edwards25519 curve, the group ristretto255 is built on. Every point sent is in that subgroup and
 has one canonical 32-byte encoding, so a blinded point carries no bit beyond the group element:
 ``crypto_core_ed25519_is_valid_point`` holds for every one of them, and a received value that is
-not a subgroup point is refused. Hashing into it follows RFC 9380's random-oracle construction:
-a domain-separated SHA-512 of the identifier gives 64 bytes, each half is mapped to a point by
-Elligator 2 with the cofactor cleared (``crypto_core_ed25519_from_uniform``), and the two points
-are added (``hash_to_group``). Secret scalars are drawn from the OS CSPRNG (64 random bytes reduced
-mod ℓ, so uniform up to 2^-259).
+not a subgroup point is refused. Hashing into it has the shape of RFC 9380's random-oracle
+construction (not its byte-exact suite): a domain-separated SHA-512 of the identifier gives 64
+bytes, each half is mapped to a point by Elligator 2 with the cofactor cleared
+(``crypto_core_ed25519_from_uniform``), and the two points are added (``hash_to_group``). Secret
+scalars are drawn from the OS CSPRNG (64 random bytes reduced mod ℓ, so uniform up to 2^-259).
 
 (Using hash digests as X25519 u-coordinates instead would put about half of them on the curve's
 twist, and blinding keeps a point on whichever of the two it started on: anyone could read that

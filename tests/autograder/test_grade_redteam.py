@@ -20,7 +20,10 @@ from autograder.grade import GradeOptions, grade
 from autograder.gradebook import ClassGradebook, History
 from autograder.sandbox import Limits, detect_isolation, interpreter_dirs
 
-pytestmark = pytest.mark.slow
+# The batch grades about thirty submissions two at a time, each bounded by its own notebook limit
+# (60 s); on a loaded machine that adds up past the suite's default 900 s, so this module's bound
+# is the grader's: submissions x notebook limit / workers, plus the zygote's start.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]
 
 LIMITS = Limits(cell_seconds=10, notebook_seconds=60, memory_mb=1024, max_processes=64, output_bytes=100_000)
 
@@ -62,7 +65,7 @@ def test_every_submission_gets_exactly_its_expected_marks_and_a_reason(batch):
         if student == "rt-read-solution" and not batch["iso"].files_hidden:
             continue  # without namespaces the kit's solutions are readable: reported, not pretended
         row = latest[student]
-        if (row.status, row.score) != (exp.status, exp.score) or exp.reason not in row.reason:
+        if (row.status, row.score) != (exp.status, exp.score) or not exp.explained_by(row.reason):
             wrong[student] = (row.status, row.score, row.reason[:300], exp)
     assert not wrong, json.dumps({k: str(v) for k, v in wrong.items()}, indent=1)
     summary = batch["summary"]
