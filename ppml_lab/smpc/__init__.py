@@ -1,60 +1,115 @@
 """Secure multi-party computation: additive secret sharing over Z/2^64 between two parties.
 
-In the order of the lesson: the ring and fixed point (:mod:`.ring`), sharing (:mod:`.sharing`),
-the shared array type (:mod:`.tensor`), Beaver multiplication with a trusted dealer
-(:mod:`.beaver`, :mod:`.dealer`), truncation (:mod:`.truncation`), comparison and ReLU (:mod:`.comparison`), MACs for
-malicious security (:mod:`.authenticated`), the transport's counters
-(:mod:`.transport`), secure logistic regression (:mod:`.logistic`), the same between two OS
-processes over TCP (:mod:`.network`) and private set intersection (:mod:`.psi`).
+In the order of lesson 04:
+
+1. the ring and fixed point (:mod:`.ring`: ``encode``, ``decode``, ``FRAC_BITS``, ``encode_public``)
+   and sharing (:mod:`.sharing`: ``share``, ``reconstruct``): a share alone is uniformly random;
+2. Beaver multiplication with a trusted dealer (:mod:`.dealer`: ``TrustedDealer``, ``Triple``):
+   ``beaver_local_share`` (one party's local step) and ``beaver_multiply_shares`` (the protocol,
+   one round; also ``beaver_multiply``), ``beaver_matmul``; a triple serves one product only;
+3. truncation of fixed-point products (:mod:`.truncation`: ``truncate``, dealer-assisted, exact
+   for |value| < 2^62; ``local_truncation_failure_probability`` for the local variant);
+4. the shared array type (:mod:`.tensor`: ``MPCSession``, ``SharedTensor``), the cubic sigmoid
+   (:mod:`.functions`) and secure logistic regression (:mod:`.logistic`:
+   ``SecureLogisticRegression``, ``train_plaintext_poly_lr``);
+5. the transport's counters (:mod:`.transport`: ``Transport.report``, ``NetworkModel``, ``LAN``,
+   ``WAN``) and the lab's batched scores (``batched_scores``);
+6. private set intersection (:mod:`.psi`) for vertically split data.
+
+Beyond the lesson: comparison and ReLU (:mod:`.comparison`), MACs for malicious security
+(:mod:`.authenticated`), and the same training between two OS processes over TCP
+(:mod:`.network`, :mod:`.tcp`).
+
+**One core.** Every protocol step is written once, as one party runs it, in :mod:`.protocol`
+(open, Beaver over any operation, truncation, sigmoid) and :mod:`.lr_protocol` (training). The
+in-process engine runs that code for both parties in two threads over an in-process channel pair;
+the two-process run executes it over TCP.
+
+**Channels and transcripts.** A :class:`~ppml_lab.smpc.channel.Channel` (``InProcessChannel``,
+``TCPChannel``) is the only place where rounds and bytes are counted, per phase (``offline``:
+dealer material; ``input``: sharing the data; ``online``: the computation). Created with
+``record=True`` (``MPCSession(record=True)``, ``Transport(record=True)``) it keeps
+``channel.transcript``, a list of :class:`~ppml_lab.smpc.channel.Message` records with ``.phase``,
+``.round``, ``.sender`` and ``.value`` (a copy of the array sent); ``Transport.transcript`` lists
+both parties' messages. The two messages of one round add up to what that round opened.
+
+**The dealer.** In one process the session is the dealer; between processes the launcher is
+(and it also hands each bank its data). ``SharedTensor.reveal(to=...)`` decides which messages
+are sent, and so what the counters show; in one process it is not an access control.
 """
 
 from ppml_lab.smpc.authenticated import AuthenticatedSharing, MACCheckError
-from ppml_lab.smpc.beaver import beaver_matmul, beaver_multiply
+from ppml_lab.smpc.beaver import beaver_local_share, beaver_matmul, beaver_multiply, beaver_multiply_shares
+from ppml_lab.smpc.channel import Channel, InProcessChannel, Message, PeerFailure, ProtocolError, channel_pair
 from ppml_lab.smpc.comparison import less_than, less_than_zero, relu, sign_bit
-from ppml_lab.smpc.dealer import Triple, TrustedDealer
-from ppml_lab.smpc.functions import SIGMOID_COEFFICIENTS, sigmoid_poly, sigmoid_poly_plain
-from ppml_lab.smpc.logistic import ROUNDS_PER_ITERATION, SecureLogisticRegression, train_plaintext_poly_lr
-from ppml_lab.smpc.network import PeerFailure, SocketTransport, run_secure_lr_two_processes
+from ppml_lab.smpc.dealer import Triple, TruncationPair, TrustedDealer
+from ppml_lab.smpc.functions import SIGMOID_COEFFICIENTS, SIGMOID_ROUNDS, sigmoid_poly, sigmoid_poly_plain
+from ppml_lab.smpc.logistic import (
+    ROUNDS_PER_ITERATION,
+    SecureLogisticRegression,
+    batched_scores,
+    secure_step,
+    train_plaintext_poly_lr,
+)
+from ppml_lab.smpc.lr_protocol import protocol_minimum_bytes
+from ppml_lab.smpc.network import run_secure_lr_two_processes
 from ppml_lab.smpc.psi import PSIParty, private_set_intersection
-from ppml_lab.smpc.ring import FRAC_BITS, RING_BITS, decode, encode
+from ppml_lab.smpc.ring import FRAC_BITS, RING_BITS, decode, encode, encode_public
 from ppml_lab.smpc.sharing import reconstruct, share
-from ppml_lab.smpc.tensor import MPCSession, SharedTensor
+from ppml_lab.smpc.tcp import TCPChannel
+from ppml_lab.smpc.tensor import MUL_ROUNDS, PUBLIC_MUL_ROUNDS, MPCSession, SharedTensor
 from ppml_lab.smpc.transport import LAN, WAN, NetworkModel, Transport
-from ppml_lab.smpc.truncation import truncate
+from ppml_lab.smpc.truncation import local_truncation_failure_probability, truncate
 
 __all__ = [
-    "AuthenticatedSharing",
-    "MACCheckError",
+    "FRAC_BITS",
+    "RING_BITS",
+    "encode",
+    "decode",
+    "encode_public",
+    "share",
+    "reconstruct",
+    "TrustedDealer",
+    "Triple",
+    "TruncationPair",
+    "beaver_local_share",
+    "beaver_multiply_shares",
+    "beaver_multiply",
+    "beaver_matmul",
+    "truncate",
+    "local_truncation_failure_probability",
+    "MPCSession",
+    "SharedTensor",
+    "MUL_ROUNDS",
+    "PUBLIC_MUL_ROUNDS",
+    "SIGMOID_COEFFICIENTS",
+    "SIGMOID_ROUNDS",
+    "sigmoid_poly",
+    "sigmoid_poly_plain",
+    "SecureLogisticRegression",
+    "ROUNDS_PER_ITERATION",
+    "train_plaintext_poly_lr",
+    "secure_step",
+    "protocol_minimum_bytes",
+    "Transport",
+    "NetworkModel",
+    "LAN",
+    "WAN",
+    "batched_scores",
+    "PSIParty",
+    "private_set_intersection",
     "less_than",
     "less_than_zero",
     "relu",
     "sign_bit",
-    "FRAC_BITS",
-    "LAN",
-    "RING_BITS",
-    "ROUNDS_PER_ITERATION",
-    "SIGMOID_COEFFICIENTS",
-    "WAN",
-    "MPCSession",
-    "NetworkModel",
+    "AuthenticatedSharing",
+    "MACCheckError",
+    "Channel",
+    "InProcessChannel",
+    "TCPChannel",
+    "Message",
     "PeerFailure",
-    "SocketTransport",
+    "ProtocolError",
+    "channel_pair",
     "run_secure_lr_two_processes",
-    "PSIParty",
-    "SecureLogisticRegression",
-    "SharedTensor",
-    "Transport",
-    "Triple",
-    "TrustedDealer",
-    "beaver_matmul",
-    "beaver_multiply",
-    "decode",
-    "encode",
-    "private_set_intersection",
-    "reconstruct",
-    "share",
-    "sigmoid_poly",
-    "sigmoid_poly_plain",
-    "train_plaintext_poly_lr",
-    "truncate",
 ]

@@ -1,56 +1,37 @@
-"""Beaver-triple multiplication: one round to multiply two secret-shared values.
+"""Beaver multiplication for both parties at once, as lesson 04 writes it.
 
-With shares of a triple (a, b, c = a*b), the parties open d = x - a and e = y - b — uniformly
-random, since a and b are — then each computes its share of
-x*y = c + d*b + e*a + d*e locally (the public d*e is added by party 0 only).
-The matrix version is the same with @ in place of *: one round for a whole matrix product.
+``beaver_local_share`` is one party's local step; :func:`beaver_multiply_shares` (also exported as
+``beaver_multiply``) and :func:`beaver_matmul` take both parties' shares and a
+:class:`~ppml_lab.smpc.transport.Transport`, and run the per-party protocol of
+:mod:`ppml_lab.smpc.protocol` for each party: one round, however large the arrays.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ppml_lab.smpc import protocol
 from ppml_lab.smpc.dealer import Triple
+from ppml_lab.smpc.protocol import beaver_local_share
 from ppml_lab.smpc.transport import Transport
 
-
-def _open(
-    transport: Transport, first: list[np.ndarray], second: list[np.ndarray]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Open two shared values in one round (each party sends both masked shares at once)."""
-    n = len(first)
-    received = transport.exchange([np.concatenate([first[i].ravel(), second[i].ravel()]) for i in range(n)])
-    total = np.zeros_like(received[0])
-    for r in received:
-        total += r
-    split = first[0].size
-    return total[:split].reshape(first[0].shape), total[split:].reshape(second[0].shape)
+__all__ = ["beaver_local_share", "beaver_matmul", "beaver_multiply", "beaver_multiply_shares"]
 
 
-def beaver_multiply(
-    x: list[np.ndarray], y: list[np.ndarray], triple: Triple, transport: Transport
+def beaver_multiply_shares(
+    x_shares: list[np.ndarray], y_shares: list[np.ndarray], triple: Triple, transport: Transport
 ) -> list[np.ndarray]:
     """Shares of x * y (elementwise, ring arithmetic, no truncation) from shares of x and y."""
-    d, e = _open(
-        transport,
-        [xi - ai for xi, ai in zip(x, triple.a, strict=True)],
-        [yi - bi for yi, bi in zip(y, triple.b, strict=True)],
-    )
-    with np.errstate(over="ignore"):  # ring arithmetic wraps mod 2^64 by design (NumPy warns on 0-d values)
-        z = [ci + d * bi + e * ai for ai, bi, ci in zip(triple.a, triple.b, triple.c, strict=True)]
-        z[0] = z[0] + d * e
-    return z
+    return transport.run(lambda p, ch: protocol.beaver(ch, x_shares[p], y_shares[p], triple.part(p)))
+
+
+beaver_multiply = beaver_multiply_shares
 
 
 def beaver_matmul(
-    x: list[np.ndarray], y: list[np.ndarray], triple: Triple, transport: Transport
+    x_shares: list[np.ndarray], y_shares: list[np.ndarray], triple: Triple, transport: Transport
 ) -> list[np.ndarray]:
     """Shares of x @ y (ring arithmetic, no truncation) from shares of x and y."""
-    d, e = _open(
-        transport,
-        [xi - ai for xi, ai in zip(x, triple.a, strict=True)],
-        [yi - bi for yi, bi in zip(y, triple.b, strict=True)],
+    return transport.run(
+        lambda p, ch: protocol.beaver(ch, x_shares[p], y_shares[p], triple.part(p), np.matmul)
     )
-    z = [ci + d @ bi + ai @ e for ai, bi, ci in zip(triple.a, triple.b, triple.c, strict=True)]
-    z[0] = z[0] + d @ e
-    return z

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ppml_lab.smpc.beaver import beaver_multiply
-from ppml_lab.smpc.randomness import random_ring_elements
+from ppml_lab.smpc import protocol
+from ppml_lab.smpc.channel import Channel
+from ppml_lab.smpc.ring import FRAC_BITS
 from ppml_lab.smpc.tensor import SharedTensor
 
 SIGN_ROUNDS = 8
@@ -22,62 +23,59 @@ RELU_ROUNDS = 9
 _ONE = np.uint64(1)
 
 
-def _xor_share(v: np.ndarray, gen) -> list[np.ndarray]:
-    r = random_ring_elements(v.shape, gen)
-    return [r, v ^ r]
+def _and(ch: Channel, x_i: np.ndarray, y_i: np.ndarray, triple_i) -> np.ndarray:
+    """This party's XOR share of x AND y (bitwise), from XOR shares and an AND triple: one round."""
+    a_i, b_i, c_i = triple_i
+    mine = np.concatenate([(x_i ^ a_i).ravel(), (y_i ^ b_i).ravel()])
+    both = mine ^ ch.exchange(mine)
+    d, e = both[: x_i.size].reshape(x_i.shape), both[x_i.size :].reshape(x_i.shape)
+    z = c_i ^ (d & b_i) ^ (e & a_i)
+    return z ^ (d & e) if ch.party == 0 else z
 
 
-def _and(session, x: list[np.ndarray], y: list[np.ndarray]) -> list[np.ndarray]:
-    """XOR-shared bitwise AND of two XOR-shared words (one round, one AND triple from the dealer)."""
-    gen = session.dealer._gen
-    a, b = random_ring_elements(x[0].shape, gen), random_ring_elements(x[0].shape, gen)
-    a_sh, b_sh, c_sh = _xor_share(a, gen), _xor_share(b, gen), _xor_share(a & b, gen)
-    for sh in (a_sh, b_sh, c_sh):
-        session.transport.send_from_dealer(sh)
-    opened = session.transport.exchange(
-        [np.concatenate([(x[i] ^ a_sh[i]).ravel(), (y[i] ^ b_sh[i]).ravel()]) for i in range(2)]
-    )
-    both = opened[0] ^ opened[1]
-    d, e = both[: x[0].size].reshape(x[0].shape), both[x[0].size :].reshape(x[0].shape)
-    z = [c_sh[i] ^ (d & b_sh[i]) ^ (e & a_sh[i]) for i in range(2)]
-    z[0] = z[0] ^ (d & e)
-    return z
+def sign_bit_party(ch: Channel, x_i: np.ndarray, and_triples, b2a_triple) -> np.ndarray:
+    """This party's additive share of 1 where x < 0 (plain ring integers): ``SIGN_ROUNDS`` rounds."""
+    zero = np.zeros_like(x_i)
+    mine = x_i  # party p's XOR share of addend p is its own share; of the other addend, zero
+    addend_a, addend_b = (mine, zero) if ch.party == 0 else (zero, mine)
+    generate = _and(ch, addend_a, addend_b, and_triples[0])
+    propagate = addend_a ^ addend_b
+    p0 = propagate.copy()
+    n, k = x_i.size, 1
+    for level in range(1, 7):
+        shift = np.uint64(k)
+        both = _and(
+            ch,
+            np.concatenate([propagate, propagate]),
+            np.concatenate([generate << shift, propagate << shift]),
+            and_triples[level],
+        )
+        generate = generate ^ both[:n].reshape(x_i.shape)
+        propagate = both[n:].reshape(x_i.shape)
+        k *= 2
+    top = ((p0 ^ (generate << _ONE)) >> np.uint64(63)) & _ONE
+    # XOR-shared bit -> additive: b = b0 + b1 - 2 b0 b1
+    x, y = (top, zero) if ch.party == 0 else (zero, top)
+    product = protocol.beaver(ch, x, y, b2a_triple)
+    with np.errstate(over="ignore"):
+        return top - np.uint64(2) * product
 
 
 def sign_bit(x: SharedTensor) -> SharedTensor:
     """Additive shares of 1 where x < 0 and 0 elsewhere (plain ring integers, not fixed point)."""
-    session = x.session
-    zero = np.zeros(x.shape, dtype=np.uint64)
-    addend_a, addend_b = [x.shares[0], zero], [zero, x.shares[1]]
-    generate = _and(session, addend_a, addend_b)
-    propagate = [addend_a[0] ^ addend_b[0], addend_a[1] ^ addend_b[1]]
-    p0 = [p.copy() for p in propagate]
-    k = 1
-    while k < 64:
-        shift = np.uint64(k)
-        # one round for both ANDs of this prefix level
-        both = _and(
-            session,
-            [np.concatenate([propagate[i], propagate[i]]) for i in range(2)],
-            [np.concatenate([generate[i] << shift, propagate[i] << shift]) for i in range(2)],
-        )
-        n = propagate[0].size
-        generate = [generate[i] ^ both[i][:n].reshape(x.shape) for i in range(2)]
-        propagate = [both[i][n:].reshape(x.shape) for i in range(2)]
-        k *= 2
-    top = [((p0[i] ^ (generate[i] << _ONE)) >> np.uint64(63)) & _ONE for i in range(2)]
-    # XOR-shared bit -> additive: b = b0 + b1 - 2 b0 b1
-    product = beaver_multiply(
-        [top[0], zero], [zero, top[1]], session.dealer.elementwise_triple(x.shape), session.transport
-    )
-    arith = [top[0] - np.uint64(2) * product[0], top[1] - np.uint64(2) * product[1]]
-    return SharedTensor(arith, session)
+    shape, n = x.shape, int(np.prod(x.shape, dtype=np.int64))
+    flat = [s.ravel() for s in x.shares]
+    dealer = x.session.dealer
+    ands = [dealer.and_triple((n,))] + [dealer.and_triple((2 * n,)) for _ in range(6)]
+    b2a = dealer.elementwise_triple((n,))
+    bits = x.session.run(lambda p, ch: sign_bit_party(ch, flat[p], [t.part(p) for t in ands], b2a.part(p)))
+    return SharedTensor([b.reshape(shape) for b in bits], x.session)
 
 
 def less_than_zero(x: SharedTensor) -> SharedTensor:
     """Fixed-point shares of 1.0 where x < 0 and 0.0 elsewhere."""
     bit = sign_bit(x)
-    return SharedTensor([s << np.uint64(16) for s in bit.shares], x.session)
+    return SharedTensor([s << np.uint64(FRAC_BITS) for s in bit.shares], x.session)
 
 
 def less_than(x: SharedTensor, y) -> SharedTensor:
@@ -89,7 +87,8 @@ def relu(x: SharedTensor) -> SharedTensor:
     """max(x, 0): the value times the (integer) indicator of x >= 0, one more Beaver round."""
     bit = sign_bit(x)
     keep = [np.uint64(1) - bit.shares[0], np.zeros_like(bit.shares[1]) - bit.shares[1]]
+    triple = x.session.dealer.elementwise_triple(x.shape)
+    shares = x.shares
     return SharedTensor(
-        beaver_multiply(x.shares, keep, x.session.dealer.elementwise_triple(x.shape), x.session.transport),
-        x.session,
+        x.session.run(lambda p, ch: protocol.beaver(ch, shares[p], keep[p], triple.part(p))), x.session
     )

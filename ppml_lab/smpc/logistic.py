@@ -8,21 +8,27 @@ shares, and only the trained weights are revealed, to the parties named by ``rev
   (columns are concatenated; align them first with :mod:`ppml_lab.smpc.psi`), and one bank holds
   the labels.
 
-One iteration of full-batch gradient descent costs, by design, ``ROUNDS_PER_ITERATION = 4``
-online rounds: X @ w (1 Beaver round), the cubic sigmoid (2), X^T @ error (1); the update by the
-public learning rate is local.
+The estimator runs the per-party protocol of :mod:`ppml_lab.smpc.lr_protocol` for both banks in
+this process; :func:`ppml_lab.smpc.network.run_secure_lr_two_processes` runs the same code in two
+OS processes over TCP. One iteration costs ``ROUNDS_PER_ITERATION = 8`` online rounds.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from ppml_lab._checks import check_float, check_int
 from ppml_lab.smpc.functions import sigmoid_poly, sigmoid_poly_plain
+from ppml_lab.smpc.lr_protocol import (
+    ROUNDS_PER_ITERATION,
+    lr_material,
+    reveal_party,
+    share_inputs,
+    train_party,
+)
 from ppml_lab.smpc.tensor import MPCSession, SharedTensor
 
-ROUNDS_PER_ITERATION = 4
+__all__ = ["ROUNDS_PER_ITERATION", "SecureLogisticRegression", "batched_scores", "train_plaintext_poly_lr"]
 
 
 def train_plaintext_poly_lr(
@@ -34,6 +40,17 @@ def train_plaintext_poly_lr(
     for _ in range(n_iterations):
         w -= (learning_rate / len(X)) * (X.T @ (sigmoid_poly_plain(X @ w) - y))
     return w
+
+
+def batched_scores(X: SharedTensor, w: SharedTensor) -> SharedTensor:
+    """All customers' scores X @ w with one Beaver product (lesson 04's lab answer)."""
+    return X @ w
+
+
+def secure_step(X: SharedTensor, y: SharedTensor, w: SharedTensor, learning_rate: float) -> SharedTensor:
+    """One gradient step on ``SharedTensor``s, batched: w - lr/n X^T (sigmoid(X w) - y)."""
+    error = sigmoid_poly(X @ w) - y
+    return w - (X.T @ error) * (learning_rate / X.shape[0])
 
 
 class SecureLogisticRegression:
@@ -64,45 +81,50 @@ class SecureLogisticRegression:
             raise ValueError(f"X must be 2-D, got shape {X.shape}")
         return np.hstack([X, np.ones((len(X), 1))])
 
-    def _fit_shared(self, X: SharedTensor, y: SharedTensor) -> SecureLogisticRegression:
+    def _fit(self, data: list[tuple[np.ndarray, np.ndarray]], layout: str) -> SecureLogisticRegression:
         lr = check_float("learning_rate", self.learning_rate, minimum=0.0, min_inclusive=False)
         iters = check_int("n_iterations", self.n_iterations, minimum=1)
-        session = self.session
-        w = session.share(np.zeros(X.shape[1]), owner=0)
-        step = lr / X.shape[0]
-        for _ in tqdm(range(iters), desc="secure LR", disable=not self.progress):
-            error = sigmoid_poly(X @ w) - y
-            w = w - (X.T @ error) * step
-        self.coef_ = w.reveal(to=self.reveal_to)
+        reveal_to = tuple(self.reveal_to)
+        if not reveal_to or any(p not in (0, 1) for p in reveal_to):
+            raise ValueError(f"reveal_to must name parties 0 and/or 1, got {self.reveal_to}")
+        session = self.session = self.session or MPCSession()
+        (Xa, ya), (Xb, yb) = data
+        if layout == "horizontal":
+            n, d = len(Xa) + len(Xb), Xa.shape[1]
+        else:
+            n, d = len(Xa), Xa.shape[1] + Xb.shape[1]
+        material = lr_material(session.dealer, n, d, iters, lr)
+
+        def bank(p, ch):
+            X_own, y_own = data[p]
+            X_peer, y_peer = data[1 - p]
+            X_i, y_i = share_inputs(ch, X_own, y_own, layout, (X_peer.shape, y_peer.shape))
+            w_i = train_party(ch, X_i, y_i, material[p], lr, iters)
+            return reveal_party(ch, w_i, reveal_to)
+
+        self.coef_ = session.run(bank)[reveal_to[0]]
         return self
 
     def fit_horizontal(self, parts: list[tuple[np.ndarray, np.ndarray]]) -> SecureLogisticRegression:
         """Train on rows held by different parties: ``parts[p] = (X_p, y_p)`` belongs to party p."""
-        self.session = self.session or MPCSession()
-        if len(parts) != self.session.n_parties:
-            raise ValueError(
-                f"parts must hold one (X, y) per party ({self.session.n_parties}), got {len(parts)}"
-            )
-        Xs = [self.session.share(self._with_bias(X), owner=p) for p, (X, _) in enumerate(parts)]
-        ys = [self.session.share(np.asarray(y, dtype=float), owner=p) for p, (_, y) in enumerate(parts)]
-        X = SharedTensor([np.concatenate([t.shares[i] for t in Xs]) for i in range(2)], self.session)
-        y = SharedTensor([np.concatenate([t.shares[i] for t in ys]) for i in range(2)], self.session)
-        return self._fit_shared(X, y)
+        if len(parts) != 2:
+            raise ValueError(f"parts must hold one (X, y) per party (2), got {len(parts)}")
+        data = [(self._with_bias(X), np.asarray(y, dtype=float).ravel()) for X, y in parts]
+        if data[0][0].shape[1] != data[1][0].shape[1]:
+            raise ValueError("parts: both parties need the same number of features")
+        return self._fit(data, "horizontal")
 
     def fit_vertical(self, X_a: np.ndarray, X_b: np.ndarray, y_a: np.ndarray) -> SecureLogisticRegression:
         """Train on aligned rows whose features are split: party 0 holds ``X_a`` and the labels,
         party 1 holds ``X_b``."""
-        self.session = self.session or MPCSession()
         X_a, X_b = np.asarray(X_a, dtype=float), np.asarray(X_b, dtype=float)
         if len(X_a) != len(X_b) or len(X_a) != len(y_a):
             raise ValueError(
                 f"X_a, X_b and y_a must have the same rows, got {len(X_a)}, {len(X_b)}, {len(y_a)}"
             )
-        A = self.session.share(self._with_bias(X_a), owner=0)
-        B = self.session.share(X_b, owner=1)
-        X = SharedTensor([np.concatenate([A.shares[i], B.shares[i]], axis=1) for i in range(2)], self.session)
         self._vertical_order = X_a.shape[1]
-        return self._fit_shared(X, self.session.share(np.asarray(y_a, dtype=float), owner=0))
+        data = [(self._with_bias(X_a), np.asarray(y_a, dtype=float).ravel()), (X_b, np.zeros(0))]
+        return self._fit(data, "vertical")
 
     def decision_function(self, X: np.ndarray) -> np.ndarray:
         if not hasattr(self, "coef_"):

@@ -4,6 +4,11 @@ Shares live in NumPy ``uint64`` arrays, whose addition and multiplication wrap m
 exactly the ring arithmetic additive secret sharing needs. Real numbers are encoded in fixed
 point with ``FRAC_BITS`` fractional bits: x is stored as round(x * 2^FRAC_BITS) mod 2^64, and a
 negative number as its two's complement. Values must stay well inside +-2^(63 - FRAC_BITS).
+
+A *public* constant multiplying shared values (a learning rate over n, a polynomial coefficient) is
+encoded with its own number of fractional bits k (:func:`encode_public`), chosen so that it keeps
+``precision_bits`` significant bits, and the product is then truncated by k: the learning rate
+1/35,000 keeps its value to 0.1% instead of being rounded to 2 units of 2^-16 (+7%).
 """
 
 from __future__ import annotations
@@ -29,6 +34,33 @@ def encode(x, frac_bits: int = FRAC_BITS) -> np.ndarray:
             f"x must be within +-2^{RING_BITS - 1 - frac_bits} to encode with {frac_bits} fractional bits"
         )
     return np.round(arr * (1 << frac_bits)).astype(np.int64).view(np.uint64)
+
+
+MAX_PUBLIC_BITS = 46
+PUBLIC_PRECISION_BITS = 16
+
+
+def encode_public(value: float, precision_bits: int = PUBLIC_PRECISION_BITS) -> tuple[np.uint64, int]:
+    """A public scalar as (ring integer, fractional bits k) with about ``precision_bits`` significant bits.
+
+    Raises ``ValueError`` when ``value`` would lose more than 1% of its value (a constant so small
+    that even ``MAX_PUBLIC_BITS`` fractional bits cannot hold it).
+    """
+    v = float(value)
+    if not np.isfinite(v):
+        raise ValueError(f"value must be finite, got {value}")
+    if v == 0.0:
+        return np.uint64(0), 0
+    k = int(np.clip(precision_bits - 1 - np.floor(np.log2(abs(v))), 0, MAX_PUBLIC_BITS))
+    scaled = round(v * 2.0**k)
+    if abs(scaled - v * 2.0**k) / abs(v * 2.0**k) > 0.01 or scaled == 0:
+        raise ValueError(
+            f"value {v!r} would lose more than 1% relative precision in fixed point "
+            f"(at most {MAX_PUBLIC_BITS} fractional bits)"
+        )
+    if abs(scaled) >= 2**62:
+        raise ValueError(f"value {v!r} is too large to encode as a public constant")
+    return np.int64(scaled).view(np.uint64), k
 
 
 def decode(r, frac_bits: int = FRAC_BITS) -> np.ndarray:

@@ -1,8 +1,10 @@
 """``SharedTensor``: a secret-shared fixed-point array that behaves like a NumPy array.
 
-Linear operations (+, -, multiplication by a public value, sum, reshape, indexing, transpose)
-are local: each party transforms its own share. Multiplying two shared values (``*``, ``@``)
-costs one Beaver round, and every fixed-point product is truncated back to ``FRAC_BITS``.
+Linear operations (+, -, multiplication by an integer, sum, reshape, indexing, transpose) are local:
+each party transforms its own share. A product of two shared values (``*``, ``@``) costs one Beaver
+round and one truncation round (``MUL_ROUNDS = 2``); a product with a public real value costs one
+truncation round (``PUBLIC_MUL_ROUNDS = 1``). Every such step runs the per-party code of
+:mod:`ppml_lab.smpc.protocol` for both parties (:meth:`~ppml_lab.smpc.transport.Transport.run`).
 All tensors of one computation share an :class:`MPCSession` (parties, dealer, transport).
 """
 
@@ -13,41 +15,52 @@ import numbers
 import numpy as np
 from numpy.random import Generator
 
-from ppml_lab.smpc.beaver import beaver_matmul, beaver_multiply
+from ppml_lab.smpc import protocol
 from ppml_lab.smpc.dealer import TrustedDealer
-from ppml_lab.smpc.ring import FRAC_BITS, decode, encode
-from ppml_lab.smpc.sharing import reconstruct, share
+from ppml_lab.smpc.ring import FRAC_BITS, decode, encode, encode_public
+from ppml_lab.smpc.sharing import share
 from ppml_lab.smpc.transport import Transport
-from ppml_lab.smpc.truncation import truncate
+
+MUL_ROUNDS = 2
+PUBLIC_MUL_ROUNDS = 1
 
 
 class MPCSession:
-    """Two parties, a trusted dealer for triples, and a transport that counts rounds and bytes.
+    """Two parties in this process, the trusted dealer, and a transport whose channels count.
 
-    ``seeded_generator`` makes shares and triples reproducible for tests and demonstrations only.
+    ``seeded_generator`` makes shares and dealer material reproducible for tests only;
+    ``record=True`` keeps a transcript of every message (``session.transport.transcript``).
     """
 
-    def __init__(self, n_parties: int = 2, seeded_generator: Generator | None = None) -> None:
+    def __init__(self, n_parties: int = 2, seeded_generator: Generator | None = None, record: bool = False) -> None:
         if n_parties != 2:
             raise ValueError(
                 f"n_parties must be 2 (fixed-point truncation here is a two-party protocol), got {n_parties}"
             )
         self.n_parties = n_parties
-        self.transport = Transport(n_parties)
+        self.transport = Transport(n_parties, record=record)
         self.dealer = TrustedDealer(n_parties, self.transport, seeded_generator)
         self._gen = seeded_generator
+
+    def run(self, step):
+        """Run ``step(party, channel)`` for both parties (see :meth:`Transport.run`)."""
+        return self.transport.run(step)
 
     def share(self, values, owner: int = 0) -> SharedTensor:
         """Secret-share a party's real-valued array: the owner keeps one share, sends the other."""
         if owner not in range(self.n_parties):
             raise ValueError(f"owner must be a party index in [0, {self.n_parties}), got {owner}")
-        shares = share(encode(values), self.n_parties, self._gen)
-        with self.transport.in_phase("input"):
-            # the owner sends every other party its share: one round
-            msgs = [shares[p] if p != owner else np.zeros(0, np.uint64) for p in range(self.n_parties)]
-            self.transport.rounds["input"] += 1
-            self.transport.bytes_sent[("input", owner)] += sum(m.nbytes for m in msgs)
-        return SharedTensor(shares, self)
+        encoded = encode(values)
+
+        def step(p, ch):
+            with ch.in_phase("input"):
+                if p == owner:
+                    mine, theirs = share(encoded, 2, self._gen)
+                    ch.send(theirs)
+                    return mine
+                return ch.recv(encoded.shape)
+
+        return SharedTensor(self.run(step), self)
 
 
 class SharedTensor:
@@ -90,13 +103,10 @@ class SharedTensor:
         )
 
     # --- linear operations (local) -------------------------------------------------------------
-    def _public(self, value) -> np.ndarray:
-        return encode(value)
-
     def __add__(self, other) -> SharedTensor:
         if isinstance(other, SharedTensor):
             return self._new(a + b for a, b in zip(self.shares, other.shares, strict=True))
-        enc = self._public(other)
+        enc = encode(other)
         return self._new([self.shares[0] + enc, *(s + np.zeros_like(enc) for s in self.shares[1:])])
 
     __radd__ = __add__
@@ -110,17 +120,26 @@ class SharedTensor:
     def __rsub__(self, other) -> SharedTensor:
         return (-self) + other
 
-    # --- multiplication ------------------------------------------------------------------------
+    # --- products --------------------------------------------------------------------------------
+    def _truncated(self, raw: list[np.ndarray], bits: int = FRAC_BITS) -> SharedTensor:
+        pair = self.session.dealer.truncation_pair(np.shape(raw[0]), bits)
+        return self._new(self.session.run(lambda p, ch: protocol.truncate(ch, raw[p], pair.part(p), bits)))
+
     def __mul__(self, other) -> SharedTensor:
         if isinstance(other, SharedTensor):
-            triple = self.session.dealer.elementwise_triple(np.broadcast_shapes(self.shape, other.shape))
-            x = [np.broadcast_to(s, triple.a[0].shape) for s in self.shares]
-            y = [np.broadcast_to(s, triple.a[0].shape) for s in other.shares]
-            return self._new(truncate(beaver_multiply(x, y, triple, self.session.transport)))
+            shape = np.broadcast_shapes(self.shape, other.shape)
+            triple = self.session.dealer.elementwise_triple(shape)
+            x = [np.broadcast_to(s, shape) for s in self.shares]
+            y = [np.broadcast_to(s, shape) for s in other.shares]
+            return self._truncated(self.session.run(lambda p, ch: protocol.beaver(ch, x[p], y[p], triple.part(p))))
         if isinstance(other, numbers.Integral) and not isinstance(other, bool):
             return self._new(s * np.uint64(other % 2**64) for s in self.shares)
-        enc = self._public(other)
-        return self._new(truncate([s * enc for s in self.shares]))
+        if np.ndim(other) == 0:
+            enc, k = encode_public(float(other))
+            raw = [s * enc for s in self.shares]
+            return self._new(raw) if k == 0 else self._truncated(raw, k)
+        enc = encode(other)
+        return self._truncated([s * enc for s in self.shares])
 
     __rmul__ = __mul__
 
@@ -131,28 +150,40 @@ class SharedTensor:
             if vec:
                 y = [s.reshape(-1, 1) for s in y]
             triple = self.session.dealer.matmul_triple(x[0].shape, y[0].shape)
-            z = truncate(beaver_matmul(x, y, triple, self.session.transport))
-            return self._new(s.reshape(-1) if vec else s for s in z)
-        enc = self._public(other)
-        return self._new(truncate([s @ enc for s in self.shares]))
+            raw = self.session.run(lambda p, ch: protocol.beaver(ch, x[p], y[p], triple.part(p), np.matmul))
+            z = self._truncated(raw)
+            return z.reshape(-1) if vec else z
+        enc = encode(other)
+        return self._truncated([s @ enc for s in self.shares])
 
     def __rmatmul__(self, other) -> SharedTensor:
-        enc = self._public(other)
-        return self._new(truncate([enc @ s for s in self.shares]))
+        enc = encode(other)
+        return self._truncated([enc @ s for s in self.shares])
 
     # --- opening ---------------------------------------------------------------------------------
     def reveal(self, to: tuple[int, ...] | None = None) -> np.ndarray:
-        """Open the value: one round in which the other parties send their shares to ``to``
-        (default: every party learns it)."""
+        """Open the value: one round in which the other party sends its share to ``to`` (default:
+        both parties learn it).
+
+        In one process both shares live in the same Python objects anyway: ``to`` decides which
+        messages are sent and so what the counters (and a recorded transcript) show; it is not an
+        access control. Between processes (:mod:`ppml_lab.smpc.network`) it is.
+        """
         receivers = tuple(range(self.session.n_parties)) if to is None else tuple(to)
         bad = [p for p in receivers if p not in range(self.session.n_parties)]
-        if bad:
-            raise ValueError(f"to must name parties in [0, {self.session.n_parties}), got {bad}")
-        t = self.session.transport
-        t.rounds[t.phase] += 1
-        for p, s in enumerate(self.shares):
-            t.bytes_sent[(t.phase, p)] += s.nbytes * len([r for r in receivers if r != p])
-        return decode(reconstruct(self.shares))
+        if bad or not receivers:
+            raise ValueError(f"to must name parties in [0, {self.session.n_parties}), got {receivers}")
+        shares = self.shares
+
+        def step(p, ch):
+            if len(set(receivers)) == 2:
+                return protocol.open_shares(ch, shares[p])
+            if p in receivers:
+                return shares[p] + ch.recv(shares[p].shape)
+            ch.send(shares[p])
+            return None
+
+        return decode(self.session.run(step)[receivers[0]])
 
     def __repr__(self) -> str:
         return f"SharedTensor(shape={self.shape}, parties={len(self.shares)}, frac_bits={FRAC_BITS})"

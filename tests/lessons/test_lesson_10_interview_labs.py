@@ -10,8 +10,10 @@ from autograder.testing import (
     solution_answers,
     source_notebook,
 )
+from ppml_lab.smpc import MUL_ROUNDS, PUBLIC_MUL_ROUNDS, SIGMOID_ROUNDS
 
 A = "10_interview_labs"
+STEP_ROUNDS = 2 * MUL_ROUNDS + SIGMOID_ROUNDS + PUBLIC_MUL_ROUNDS  # a batched secure gradient step
 
 # --- plausible wrong answers, one block per solution cell ----------------------------------------
 # Bytes divided by the bandwidth as if bandwidth were in bytes per second.
@@ -154,7 +156,7 @@ def test_interview_labs_grade_full_zero_partial_and_refuse_delegation(tmp_path):
         "test_diagnose_federation": (2.0, 2.0),
     }, mixed.cells
     assert "the reference implementation it is graded against" in mixed.outputs_text("test_protocol_seconds")
-    assert "at most 4" in mixed.outputs_text("test_fast_training_step")
+    assert f"at most {STEP_ROUNDS}" in mixed.outputs_text("test_fast_training_step")
     assert "b's pessimistic accuracy" in mixed.outputs_text("test_choose_operating_point")
 
 

@@ -32,7 +32,7 @@ def test_two_processes_match_plaintext_lr_and_the_round_design(two_banks):
     assert abs(((X @ w > 0) == y).mean() - ((X @ plain > 0) == y).mean()) <= 0.01  # within 1 point
     for p in parties:
         assert p.rounds["online"] == iters * ROUNDS_PER_ITERATION + 1  # + revealing the weights
-        assert p.rounds["input"] == 2  # features and labels shared once
+        assert p.rounds["input"] == 3  # features and labels shared once, X - A opened once
 
 
 def test_vertical_layout_in_two_processes(two_banks):
@@ -53,3 +53,30 @@ def test_a_party_that_dies_mid_protocol_makes_the_other_fail_fast(two_banks):
 def test_bad_layout_is_refused():
     with pytest.raises(ValueError, match="layout"):
         run_secure_lr_two_processes([(np.ones((2, 1)), np.ones(2))] * 2, layout="diagonal")
+
+
+def test_inputs_of_several_mib_each_way_do_not_deadlock_the_two_processes():
+    # each bank shares 60,000 x 10 values (4.8 MB) while the other shares its own at the same time
+    rng = np.random.default_rng(4)
+    X = [np.hstack([rng.normal(size=(60_000, 9)), np.ones((60_000, 1))]) for _ in range(2)]
+    y = [(x[:, 0] + rng.normal(0, 1, len(x)) > 0).astype(float) for x in X]
+    w, parties = run_secure_lr_two_processes(list(zip(X, y, strict=True)), n_iterations=1, timeout=15.0)
+    assert np.allclose(w, train_plaintext_poly_lr(np.vstack(X), np.r_[y[0], y[1]], 1.0, 1), atol=0.02)
+    assert all(p.bytes_sent["input"] > 4_800_000 for p in parties)
+
+
+def test_in_process_and_two_processes_run_the_same_protocol(two_banks):
+    from ppml_lab.smpc import SecureLogisticRegression
+    from ppml_lab.smpc.tcp import HEADER
+
+    (Xa, ya), (Xb, yb) = two_banks
+    iters = 3
+    w_tcp, parties = run_secure_lr_two_processes([(Xa, ya), (Xb, yb)], n_iterations=iters)
+    model = SecureLogisticRegression(n_iterations=iters).fit_horizontal([(Xa[:, :-1], ya), (Xb[:, :-1], yb)])
+    assert np.allclose(model.coef_, w_tcp, atol=1e-3)
+    for p, ch in enumerate(model.session.transport.channels):
+        assert dict(ch.rounds) == parties[p].rounds
+        two_d, one_d = HEADER.size + 16, HEADER.size + 8  # TCP frame headers; in process, payload only
+        online = ch.bytes_sent["online"] + ch.rounds["online"] * two_d
+        assert online == parties[p].bytes_sent["online"]
+        assert ch.bytes_sent["input"] + 2 * two_d + one_d == parties[p].bytes_sent["input"]  # X, y, X - A
