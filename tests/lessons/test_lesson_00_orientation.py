@@ -4,6 +4,8 @@ Each variant notebook answers both exercises (they are graded in separate cells)
 covers a randomized-response answer and a k-anonymity answer at once.
 """
 
+import pytest
+
 from autograder.samples import ORIENTATION_WRONG_K as WRONG_K
 from autograder.samples import ORIENTATION_WRONG_RR as WRONG_RR
 from autograder.testing import autograde_variants, notebook_with_answers, release_notebook, solution_answers
@@ -167,13 +169,15 @@ VARIANTS = {
 }
 
 
+# a dozen gradings of the whole lesson: more than the suite's default per-test limit
+@pytest.mark.timeout(2400)
 def test_orientation_grades_full_zero_partial_refuses_delegation_and_accepts_other_correct_answers(tmp_path):
     answers = solution_answers(A)
     assert set(answers) == {"rr_epsilon", "k_anonymity"}
     notebooks = {"solution": notebook_with_answers(A, answers), "blank": release_notebook(A)}
     for name, (rr, k, _, _) in VARIANTS.items():
         notebooks[name] = notebook_with_answers(A, {"rr_epsilon": rr or answers["rr_epsilon"], "k_anonymity": k})
-    results = autograde_variants(A, notebooks, tmp_path)
+    results = autograde_variants(A, notebooks, tmp_path, timeout=2400)
     solution, blank = results["solution"], results["blank"]
     assert solution.max_score == 6
     assert solution.score == solution.max_score, solution.cells
