@@ -22,12 +22,13 @@ export RAY_USAGE_STATS_ENABLED := 0
 
 env: $(STAMP)
 
-# Re-installs only when pyproject.toml changed since the last install (or the venv is new).
-$(STAMP): pyproject.toml
+# Re-installs only when pyproject.toml or constraints.txt changed since the last install (or the venv is new).
+# constraints.txt pins every package to the version the kit is graded with.
+$(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet "torch==2.13.0"
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -c constraints.txt "torch==2.13.0"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python 3 (ppml-lab)" >/dev/null
 	@# JupyterLab must not try to reach the internet for news or update checks.
 	@mkdir -p $(VENV)/share/jupyter/lab/settings

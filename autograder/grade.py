@@ -342,9 +342,15 @@ def grade(assignment: str, submissions_path: Path | str, *, grading_dir: Path | 
         summary.seconds = time.perf_counter() - start
         reports = gdir / "reports" / assignment
         summary.report_csv = write_csv(reports / "grades.csv", rows, cells)
+        from autograder.copies import find_copies
+        from autograder.testing import source_notebook
+
+        submitted = {r.student: gdir / "submitted" / r.student / assignment / f"{assignment}.ipynb"
+                     for r in rows if r.status == "graded"}
         summary.report_html = write_html(
             reports / "report.html", assignment, rows, cells,
             summary_lines=summary.lines()[:1] + summary.isolation, feedback_dir=gdir / "feedback",
+            copies=find_copies(source_notebook(assignment), {s: p for s, p in submitted.items() if p.is_file()}),
         )
         if opts.export:
             book = ClassGradebook(gdir / "gradebook.db")

@@ -4,6 +4,12 @@
 Everything grading produces (submissions, autograded copies, feedback, the gradebook) lives in the
 grading folder: `grading/` at the project root (git-ignored), or the folder named by the
 environment variable PPML_LAB_GRADING_DIR. Sources are never written beside grading output.
+
+The kit's protections are nbgrader preprocessors configured here, so plain `nbgrader autograde`, the
+formgrader's Autograde button and `ppml-lab grade` give the same marks: `GuardedExecute` (patches
+undone before each graded test cell, canaries after each passing one, results a test cell never
+computes dropped, stderr warnings shown without zeroing the cell) replaces nbgrader's `Execute`, and
+deleted test cells are put back. `ppml-lab grade` adds the kernel sandbox on top.
 """
 
 import os
@@ -13,6 +19,9 @@ c = get_config()  # noqa: F821 - injected by traitlets when nbgrader loads this 
 
 ROOT = Path(__file__).resolve().parent.parent
 GRADING = Path(os.environ.get("PPML_LAB_GRADING_DIR") or ROOT / "grading").resolve()
+
+# nbgrader opens its gradebook before creating any folder: a fresh clone has no grading/ yet.
+GRADING.mkdir(parents=True, exist_ok=True)
 
 c.CourseDirectory.course_id = "ppml-lab"
 c.CourseDirectory.root = str(ROOT)
@@ -35,3 +44,19 @@ c.ExecutePreprocessor.timeout = int(os.environ.get("PPML_LAB_CELL_TIMEOUT", "600
 c.Execute.timeout = int(os.environ.get("PPML_LAB_CELL_TIMEOUT", "600"))
 c.ExecutePreprocessor.kernel_name = "ppml-lab"
 c.Execute.kernel_name = "ppml-lab"
+
+# The kit's grading protections (see autograder/execute.py and autograder/standalone.py).
+c.Autograde.autograde_preprocessors = [
+    "autograder.execute.GuardedExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.OverwriteCells.add_missing_cells = True
+c.GuardedExecute.kernel_name = "ppml-lab"
+c.GuardedExecute.timeout = int(os.environ.get("PPML_LAB_CELL_TIMEOUT", "600"))
+c.GuardedExecute.notebook_timeout = float(os.environ.get("PPML_LAB_NOTEBOOK_TIMEOUT", "3600"))
+c.GuardedExecute.auto_calibrate = True  # a canary plan from the master notebook, cached in the grading folder

@@ -130,8 +130,10 @@ def difficulty_png(table: Sequence[dict[str, float | str]]) -> str:
 
 
 def write_html(path: Path, assignment: str, rows: Sequence[GradeRow], cells: Sequence[CellInfo], *,
-               summary_lines: Sequence[str] = (), feedback_dir: Path | None = None) -> Path:
-    """The instructor's report for ``assignment`` (a single self-contained HTML file)."""
+               summary_lines: Sequence[str] = (), feedback_dir: Path | None = None,
+               copies: dict[str, list[str]] | None = None) -> Path:
+    """The instructor's report for ``assignment`` (a single self-contained HTML file); ``copies``
+    (``autograder.copies.find_copies``) are listed as notes, without changing any mark."""
     esc = html.escape
     rows = sorted(rows, key=lambda r: r.student)
     max_score = sum(c.points for c in cells)
@@ -190,7 +192,16 @@ def write_html(path: Path, assignment: str, rows: Sequence[GradeRow], cells: Seq
             f"<tr{cls}><td>{esc(r.student)}</td><td>{esc(r.status)}</td><td class=num>{r.score:g}</td>"
             + "".join(scores) + f"<td>{esc(r.reason)}</td><td>{link}</td></tr>"
         )
-    parts.append("</table></body></html>")
+    parts.append("</table>")
+    if copies:
+        parts.append("<h2>Possible copies</h2><p>Answers whose normalised syntax tree (comments, formatting and "
+                     "local names aside) equals the kit's reference or another student's answer. A note for the "
+                     "instructor: the marks above are unchanged.</p><table><tr><th>student</th><th>note</th></tr>")
+        for student in sorted(copies):
+            for note in copies[student]:
+                parts.append(f"<tr><td>{esc(student)}</td><td>{esc(note)}</td></tr>")
+        parts.append("</table>")
+    parts.append("</body></html>")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(parts), encoding="utf-8")
     return path

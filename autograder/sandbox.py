@@ -805,6 +805,11 @@ def set_current(box: KernelSandbox | None) -> None:
     _CURRENT = box
 
 
+def current_or_none() -> KernelSandbox | None:
+    """The sandbox set by ``set_current``, or ``None`` (plain nbgrader: no sandbox)."""
+    return _CURRENT
+
+
 def current() -> KernelSandbox:
     """The sandbox set by ``set_current``."""
     if _CURRENT is None:

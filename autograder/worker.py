@@ -145,6 +145,7 @@ def _nbgrader_config(private: Path, area: Path, cfg: WorkerConfig, job: Job):
     extra.GuardedExecute.notebook_timeout = float(limits["notebook_seconds"])
     extra.GuardedExecute.output_bytes = int(limits["output_bytes"])
     extra.GuardedExecute.tamper_checks = cfg.tamper_checks
+    extra.GuardedExecute.auto_calibrate = False  # the batch calibrates once, in its history
     extra.GuardedExecute.canary_plan = None if job.calibrate else (job.canary_plan or cfg.canary_plan or {})
     config.merge(extra)
     return config
