@@ -83,7 +83,7 @@ def test_bootstrap_schedule_spends_levels_per_epoch():
     assert bootstrap_schedule(5, 12) == [3]
     assert bootstrap_schedule(2, 8) == []
     assert bootstrap_schedule(3, 4) == [1, 2]
-    with pytest.raises(ValueError, match="levels_after_bootstrap"):
+    with pytest.raises(ValueError, match="usable_levels"):
         bootstrap_schedule(5, 3)
 
 

@@ -32,6 +32,14 @@ class OpenFHEParameters:
     level_budget: tuple[int, int]
     levels_after_bootstrap: int
     security: str
+    key_switching_digits: int = 0  # OpenFHE's dnum; 0 lets OpenFHE choose
+
+    @property
+    def usable_levels(self) -> int:
+        """Levels a computation may spend between bootstraps: one of the levels a bootstrap leaves
+        goes to the bootstrap of the next round, which first brings its input to the expected scale
+        with a product (FLEXIBLEAUTO scaling). At N = 2^16 a bootstrap fails without that level."""
+        return self.levels_after_bootstrap - 1
 
     @property
     def slots(self) -> int:
@@ -60,12 +68,13 @@ class OpenFHEParameters:
 
 
 PRESETS: dict[str, OpenFHEParameters] = {
-    # 128-bit: depth 24 (8 levels for two epochs, 16 for the bootstrap) is the deepest chain that fits
-    # N = 2^16 with 50-bit scaling primes and OpenFHE's default key switching (three digits).
-    "n65536_boot": OpenFHEParameters(65536, 50, 60, (1, 1), 8, "128_classic"),
+    # 128-bit: depth 25 (9 levels after bootstrapping: 8 for two epochs and one for the next bootstrap's
+    # input; 16 for the bootstrap) is the deepest chain that fits N = 2^16 with 50-bit scaling primes and
+    # four key-switching digits (three allow depth 24).
+    "n65536_boot": OpenFHEParameters(65536, 50, 60, (1, 1), 9, "128_classic", key_switching_digits=4),
     # teaching only: the same chain on rings far too small for its modulus
-    "insecure_n4096_boot": OpenFHEParameters(4096, 50, 60, (1, 1), 8, "none"),
-    "insecure_n8192_boot": OpenFHEParameters(8192, 50, 60, (1, 1), 8, "none"),
+    "insecure_n4096_boot": OpenFHEParameters(4096, 50, 60, (1, 1), 9, "none", key_switching_digits=4),
+    "insecure_n8192_boot": OpenFHEParameters(8192, 50, 60, (1, 1), 9, "none", key_switching_digits=4),
 }
 DEFAULT_PRESET = "n65536_boot"
 
@@ -74,7 +83,7 @@ def get_parameters(preset: str | OpenFHEParameters) -> OpenFHEParameters:
     """A preset by name (or the given parameters, checked)."""
     if isinstance(preset, OpenFHEParameters):
         check_int("ring_dimension", preset.ring_dimension, minimum=1024)
-        check_int("levels_after_bootstrap", preset.levels_after_bootstrap, minimum=1)
+        check_int("levels_after_bootstrap", preset.levels_after_bootstrap, minimum=2)
         return preset
     if preset not in PRESETS:
         raise ValueError(f"preset must be one of {sorted(PRESETS)}, got {preset!r}")
@@ -104,6 +113,8 @@ def make_crypto_context(
     params.SetFirstModSize(p.first_mod_bits)
     params.SetScalingTechnique(ofhe.FLEXIBLEAUTO)
     params.SetMultiplicativeDepth(p.depth)
+    if p.key_switching_digits:
+        params.SetNumLargeDigits(p.key_switching_digits)
     try:
         context = ofhe.GenCryptoContext(params)
     except RuntimeError as exc:

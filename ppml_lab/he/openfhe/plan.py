@@ -149,19 +149,17 @@ class RowPackedLayout:
         return out
 
 
-def bootstrap_schedule(epochs: int, levels_after_bootstrap: int) -> list[int]:
+def bootstrap_schedule(epochs: int, usable_levels: int) -> list[int]:
     """Epochs (0-based) before which the weights are bootstrapped.
 
-    The weights start with ``levels_after_bootstrap`` levels (the key owner encrypts them at the
+    The weights start with ``usable_levels`` levels to spend (the key owner encrypts them at the
     level a bootstrap leaves), each epoch spends ``LEVELS_PER_EPOCH``, and a bootstrap comes only when
     the next epoch would not fit: none after the last epoch, whose result is decrypted.
     """
     check_int("epochs", epochs, minimum=1)
-    per_bootstrap = levels_after_bootstrap // LEVELS_PER_EPOCH
+    per_bootstrap = usable_levels // LEVELS_PER_EPOCH
     if per_bootstrap < 1:
-        raise ValueError(
-            f"levels_after_bootstrap must be >= {LEVELS_PER_EPOCH} (one epoch), got {levels_after_bootstrap}"
-        )
+        raise ValueError(f"usable_levels must be >= {LEVELS_PER_EPOCH} (one epoch), got {usable_levels}")
     return [e for e in range(1, epochs) if e % per_bootstrap == 0]
 
 

@@ -56,7 +56,7 @@ class BootstrappedEncryptedLR:
         params = get_parameters(self.params)
         n, d = X.shape
         layout = RowPackedLayout(n, d + 1, params.slots)
-        schedule = bootstrap_schedule(self.epochs, params.levels_after_bootstrap)
+        schedule = bootstrap_schedule(self.epochs, params.usable_levels)
         c0, c1, c2, c3 = (float(c) for c in fit_sigmoid_polynomial(3, self.interval)[0])
         if c2 != 0.0:
             raise RuntimeError("the fitted sigmoid polynomial is not an odd cubic")
