@@ -2,6 +2,9 @@
 #   make lab    create the environment if missing, then open JupyterLab on course/
 #   make test   create the environment if missing, then run the whole test suite
 # Other targets: course (regenerate course/ from solutions/), bench [B=name], federation, grade, lint, clean-venv.
+# `make env` also builds .venv-openfhe (Python 3.10: the openfhe wheels exist for CPython 3.10 only) and
+# registers its kernel ppml-lab-openfhe in the main JupyterLab. Without Python 3.10 that step is skipped
+# with a warning (and the OpenFHE tests with it), except under CI=true, where it fails.
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -12,15 +15,20 @@ KERNEL := ppml-lab
 PORT   ?= 8888
 B      ?=
 PYTEST_ARGS ?=
+PYTHON310  ?= python3.10
+OFHE_VENV  ?= .venv-openfhe
+OFHE_PY    := $(OFHE_VENV)/bin/python
+OFHE_STAMP := $(OFHE_VENV)/.ppml-lab-installed
+OFHE_KERNEL := ppml-lab-openfhe
 
 export PATH := $(abspath $(BIN)):$(PATH)
 export FLWR_TELEMETRY_ENABLED := 0
 export FLWR_DISABLE_UPDATE_CHECK := 1
 export RAY_USAGE_STATS_ENABLED := 0
 
-.PHONY: lab test course bench federation grade lint env clean-venv
+.PHONY: lab test course bench federation grade lint env env-openfhe clean-venv
 
-env: $(STAMP)
+env: $(STAMP) env-openfhe
 
 # Re-installs only when pyproject.toml or constraints.txt changed since the last install (or the venv is new).
 # constraints.txt pins every package to the version the kit is graded with.
@@ -36,11 +44,28 @@ $(STAMP): pyproject.toml constraints.txt
 		> $(VENV)/share/jupyter/lab/settings/overrides.json
 	@touch $(STAMP)
 
-lab: $(STAMP)
+env-openfhe: $(STAMP)
+	@if [ -f $(OFHE_STAMP) ] && [ $(OFHE_STAMP) -nt requirements-openfhe.txt ]; then exit 0; fi; \
+	py=$(PYTHON310); $$py -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' 2>/dev/null || \
+		py=$$(ls $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10 2>/dev/null | head -n 1); \
+	if [ -z "$$py" ]; then \
+		if [ "$$CI" = "true" ]; then echo "make env: Python 3.10 not found (set PYTHON310=...); CI needs the OpenFHE environment" >&2; exit 1; fi; \
+		echo "make env: Python 3.10 not found (set PYTHON310=...): skipping the OpenFHE environment" >&2; exit 0; \
+	fi; \
+	set -e; test -x $(OFHE_PY) || $$py -m venv $(OFHE_VENV); \
+	echo '*' > $(OFHE_VENV)/.gitignore; \
+	$(OFHE_PY) -m pip install --quiet --upgrade pip; \
+	$(OFHE_PY) -m pip install --quiet -r requirements-openfhe.txt; \
+	$(OFHE_PY) -c "import pathlib, site; pathlib.Path(site.getsitepackages()[0], 'ppml-lab-source.pth').write_text('$(CURDIR)\n')"; \
+	$(OFHE_PY) -m ipykernel install --prefix $(abspath $(VENV)) --name $(OFHE_KERNEL) \
+		--display-name "Python 3.10 (ppml-lab OpenFHE)" >/dev/null; \
+	touch $(OFHE_STAMP)
+
+lab: $(STAMP) env-openfhe
 	$(BIN)/jupyter lab --ServerApp.root_dir=course --port=$(PORT) $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 # pytest exits 5 when it collected nothing: that is a broken suite, not a pass.
-test: $(STAMP)
+test: $(STAMP) env-openfhe
 	$(BIN)/ruff check .
 	@$(PY) -m pytest -n auto $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests - failing" >&2; exit 1; fi; \
@@ -49,7 +74,7 @@ test: $(STAMP)
 course: $(STAMP)
 	$(BIN)/ppml-lab course
 
-bench: $(STAMP)
+bench: $(STAMP) env-openfhe
 	$(PY) -m benchmarks $(B)
 
 A ?=
@@ -67,4 +92,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 clean-venv:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(OFHE_VENV)
