@@ -133,23 +133,10 @@ def run(fast: bool = False) -> list:
 
 
 def _import_backend():
-    """``ppml_lab.he.openfhe``, loaded without the TenSEAL modules ``ppml_lab.he`` imports eagerly."""
+    """``ppml_lab.he.openfhe`` from this source tree (the OpenFHE environment has no installed kit)."""
     sys.path.insert(0, str(ROOT))
-    try:
-        import ppml_lab.he.openfhe as backend
-    except ModuleNotFoundError as exc:
-        if exc.name != "tenseal":
-            raise
-        import types
+    import ppml_lab.he.openfhe as backend
 
-        import ppml_lab
-
-        for name in [m for m in sys.modules if m.startswith("ppml_lab.he")]:
-            del sys.modules[name]
-        package = types.ModuleType("ppml_lab.he")
-        package.__path__ = [str(Path(ppml_lab.__file__).parent / "he")]
-        sys.modules["ppml_lab.he"] = package
-        import ppml_lab.he.openfhe as backend
     return backend
 
 

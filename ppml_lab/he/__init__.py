@@ -1,59 +1,56 @@
-"""Homomorphic encryption: CKKS through TenSEAL, and Paillier.
+"""Homomorphic encryption: CKKS through TenSEAL, and Paillier; CKKS bootstrapping through OpenFHE.
 
 In the order of the lesson: parameters and their security (:mod:`.params`), who holds which key
 (:mod:`.parties`), depth budgeting (:mod:`.depth`), encrypted inference (:mod:`.inference`), the
 polynomial sigmoid (:mod:`.approximations`), encrypted training (:mod:`.logistic`), and the additive
 scheme (:mod:`.paillier`).
+
+Names load on first use, so that :mod:`.openfhe` (bootstrapped CKKS, which runs in its own Python 3.10
+environment without TenSEAL) can be imported without loading TenSEAL.
 """
 
-from ppml_lab.he.approximations import fit_sigmoid_polynomial, sigmoid_polynomial_plain
-from ppml_lab.he.depth import DepthBudgetError, EncryptedVector, polynomial_levels
-from ppml_lab.he.inference import decrypt_probabilities, encrypt_columns, score_encrypted
-from ppml_lab.he.logistic import (
-    PackedEncryptedLR,
-    PerSampleEncryptedLR,
-    evaluate_odd_cubic,
-    train_plaintext_poly_lr,
-)
-from ppml_lab.he.paillier import PaillierKeyOwner, encrypted_dot, encrypted_sum
-from ppml_lab.he.params import (
-    MAX_LOG_Q_128,
-    MAX_SCALE_DEVIATION,
-    PRESETS,
-    CKKSParameters,
-    InsecureParametersError,
-    ScaleDriftError,
-    context_primes,
-    get_parameters,
-    make_context,
-)
-from ppml_lab.he.parties import KeyOwner, Server
+import importlib
+from typing import Any
 
-__all__ = [
-    "MAX_LOG_Q_128",
-    "MAX_SCALE_DEVIATION",
-    "PRESETS",
-    "CKKSParameters",
-    "DepthBudgetError",
-    "EncryptedVector",
-    "InsecureParametersError",
-    "KeyOwner",
-    "PackedEncryptedLR",
-    "PaillierKeyOwner",
-    "PerSampleEncryptedLR",
-    "ScaleDriftError",
-    "Server",
-    "decrypt_probabilities",
-    "context_primes",
-    "encrypt_columns",
-    "encrypted_dot",
-    "encrypted_sum",
-    "evaluate_odd_cubic",
-    "fit_sigmoid_polynomial",
-    "get_parameters",
-    "make_context",
-    "polynomial_levels",
-    "score_encrypted",
-    "sigmoid_polynomial_plain",
-    "train_plaintext_poly_lr",
-]
+_EXPORTS = {
+    "fit_sigmoid_polynomial": "approximations",
+    "sigmoid_polynomial_plain": "approximations",
+    "DepthBudgetError": "depth",
+    "EncryptedVector": "depth",
+    "polynomial_levels": "depth",
+    "decrypt_probabilities": "inference",
+    "encrypt_columns": "inference",
+    "score_encrypted": "inference",
+    "PackedEncryptedLR": "logistic",
+    "PerSampleEncryptedLR": "logistic",
+    "evaluate_odd_cubic": "logistic",
+    "train_plaintext_poly_lr": "logistic",
+    "PaillierKeyOwner": "paillier",
+    "encrypted_dot": "paillier",
+    "encrypted_sum": "paillier",
+    "MAX_LOG_Q_128": "params",
+    "MAX_SCALE_DEVIATION": "params",
+    "PRESETS": "params",
+    "CKKSParameters": "params",
+    "InsecureParametersError": "params",
+    "ScaleDriftError": "params",
+    "context_primes": "params",
+    "get_parameters": "params",
+    "make_context": "params",
+    "KeyOwner": "parties",
+    "Server": "parties",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

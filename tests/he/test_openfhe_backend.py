@@ -4,10 +4,6 @@ Runs in the OpenFHE environment (``.venv-openfhe``, Python 3.10); the main suite
 through ``test_openfhe_env.py`` and skips it here, where ``openfhe`` is not installed.
 """
 
-import sys
-import types
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -16,25 +12,7 @@ ofhe = pytest.importorskip(
 )
 
 
-def _import_backend():
-    """``ppml_lab.he.openfhe`` without the TenSEAL modules that ``ppml_lab.he`` imports eagerly."""
-    try:
-        import ppml_lab.he.openfhe as backend
-    except ModuleNotFoundError as exc:
-        if exc.name != "tenseal":
-            raise
-        import ppml_lab
-
-        for name in [m for m in sys.modules if m.startswith("ppml_lab.he")]:
-            del sys.modules[name]
-        package = types.ModuleType("ppml_lab.he")
-        package.__path__ = [str(Path(ppml_lab.__file__).parent / "he")]
-        sys.modules["ppml_lab.he"] = package
-        import ppml_lab.he.openfhe as backend
-    return backend
-
-
-fhe = _import_backend()
+import ppml_lab.he.openfhe as fhe  # noqa: E402
 from ppml_lab import datasets as ds  # noqa: E402
 
 TEACHING = "insecure_n4096_boot"
