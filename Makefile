@@ -37,6 +37,10 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c constraints.txt "torch==2.13.0"
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
+	@# CrypTen 0.4.1 asks for the retired `sklearn` package name: install it without its dependencies
+	@# (what it needs is installed above; ppml_lab/smpc/_crypten_compat.py lets it import under torch 2.13).
+	$(PY) -m pip install --quiet --no-deps -c constraints.txt "crypten==0.4.1"
+	$(PY) -m pip install --quiet -c constraints.txt "omegaconf==2.4.0"
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python 3 (ppml-lab)" >/dev/null
 	@# JupyterLab must not try to reach the internet for news or update checks.
 	@mkdir -p $(VENV)/share/jupyter/lab/settings
