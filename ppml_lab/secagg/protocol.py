@@ -303,7 +303,9 @@ class SecureAggregationServer:
             for v, ct in out.items():
                 self.state["relayed_ciphertexts"] += 1
                 sent += len(ct)
+                s = time.perf_counter()  # decrypting a share is the receiving client's work
                 clients[v].receive_shares(c.cid, ct, keys[c.cid][0])
+                c_time += time.perf_counter() - s
         for c in clients:
             s = time.perf_counter()
             y = c.masked_input(self.neigh[c.cid], keys)
