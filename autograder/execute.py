@@ -239,7 +239,7 @@ class GuardedExecute(Execute):
         if local:
             box = standalone.LocalBox()
             assignment = self.resources.get("nbgrader", {}).get("assignment")
-            if self.auto_calibrate and self.canary_plan is None and self.tamper_checks and assignment:
+            if self.auto_calibrate and not self.canary_plan and self.tamper_checks and assignment:
                 self.canary_plan = standalone.canary_plan(assignment, self)
                 LAST_RECORD = self.record
         folder = Path(self.resources.get("metadata", {}).get("path") or ".")
