@@ -42,7 +42,7 @@ class TorchClient:
     """One participant (a hospital) holding ``X``, ``y`` and a model built by ``model_fn``.
 
     ``noise_seed`` seeds the local DP noise for tests and teaching only; by default the noise comes
-    from the OS CSPRNG.
+    from a NumPy PCG64 generator seeded with 128 bits from the OS CSPRNG (``ppml_lab.dp.noise_generator``).
     """
 
     def __init__(
