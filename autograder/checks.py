@@ -40,8 +40,25 @@ _NONE, _KIT, _FORBIDDEN, _ALLOWED, _REFERENCE = 0, 1, 2, 3, 4
 _TAMPER_NAMES = ("setprofile", "settrace")
 
 
+def _nested(codes: set[Any]) -> set[Any]:
+    """``codes`` and every code object defined inside them (closures, lambdas, comprehensions): a
+    function that a helper defines and runs, in a worker thread say, is part of that helper."""
+    out, todo = set(), list(codes)
+    while todo:
+        code = todo.pop()
+        if code in out:
+            continue
+        out.add(code)
+        todo.extend(c for c in code.co_consts if hasattr(c, "co_code"))
+    return out
+
+
 def _codes_of(obj: Any) -> set[Any]:
-    """Code objects of a function, method, partial or class (all its methods)."""
+    """Code objects of a function, method, partial or class (all its methods), with those nested in them."""
+    return _nested(_top_codes_of(obj))
+
+
+def _top_codes_of(obj: Any) -> set[Any]:
     target = inspect.unwrap(obj) if callable(obj) else obj
     target = getattr(target, "__func__", target)
     target = getattr(target, "func", target) if type(target).__name__ == "partial" else target

@@ -87,6 +87,19 @@ def test_allowed_helpers_and_what_they_call_are_fine():
         assert_own_implementation(uses_sizes, anonymity.k_anonymity, TABLE, ["a"], allowed=[anonymity.discernibility])
 
 
+def test_an_allowed_helper_that_runs_its_work_in_a_thread_is_fine():
+    # The SMPC transport runs each party's step in a worker thread through a closure of its own.
+    from ppml_lab.smpc import Transport
+
+    def opens(a, b, transport):
+        got = transport.exchange([np.array([a], dtype=np.uint64), np.array([b], dtype=np.uint64)])
+        return int(got[0][0] + got[1][0])
+
+    assert assert_own_implementation(opens, reference, 2, 3, Transport(), allowed=(Transport,)) == 5
+    with pytest.raises(DelegationError, match="ppml_lab"):
+        assert_own_implementation(opens, reference, 2, 3, Transport())
+
+
 def test_known_third_party_equivalents_are_refused():
     sklearn_metrics = pytest.importorskip("sklearn.metrics")
     labels, scores = np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8])
