@@ -203,6 +203,7 @@ CHEATS = [("v5", "proximal_term", "ppml_lab.fl.proximal_term"), ("v6", "fedprox_
 
 # Grading ten notebooks takes several minutes of CPU; on a shared machine the wall clock can be far longer.
 SLOW = pytest.mark.timeout(2700)
+NBGRADER_TIMEOUT = 2400  # seconds for one nbgrader autograde run
 
 
 def _grade(tmp_path, students, extra=None):
@@ -213,7 +214,7 @@ def _grade(tmp_path, students, extra=None):
     for student in students:
         rows = SUBMISSIONS[student]
         variants[student] = notebook_with_answers(A, {fn: code for fn, (code, _) in rows.items()})
-    results = autograde_variants(A, variants, tmp_path)
+    results = autograde_variants(A, variants, tmp_path, timeout=NBGRADER_TIMEOUT)
     for student in students:
         rows = SUBMISSIONS[student]
         got = results[student].cells
