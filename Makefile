@@ -68,10 +68,12 @@ env-openfhe: $(STAMP)
 lab: $(STAMP) env-openfhe
 	$(BIN)/jupyter lab --ServerApp.root_dir=course --port=$(PORT) $(if $(filter 0,$(shell id -u)),--allow-root,)
 
+# --dist worksteal: an idle worker takes queued tests from a busy one (the lesson tests are long, and
+# a fixed split left one worker grading lessons one after another while the other sat idle).
 # pytest exits 5 when it collected nothing: that is a broken suite, not a pass.
 test: $(STAMP) env-openfhe
 	$(BIN)/ruff check .
-	@$(PY) -m pytest -n auto $(PYTEST_ARGS); rc=$$?; \
+	@$(PY) -m pytest -n auto --dist worksteal $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests - failing" >&2; exit 1; fi; \
 	exit $$rc
 
