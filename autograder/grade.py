@@ -30,7 +30,7 @@ from pathlib import Path
 import nbformat
 from tqdm import tqdm
 
-from autograder import sandbox, submissions
+from autograder import sandbox, standalone, submissions
 from autograder.gradebook import EXPORT_STYLES, ClassGradebook, History, export_csv
 from autograder.pipeline import (
     DEFAULT_GRADING_DIR,
@@ -382,6 +382,11 @@ def _run_pool(assignment: str, gdir: Path, todo: list[submissions.Submission], o
     if os.environ.get(GRADING_ENV_VAR):
         hide.append(str(Path(os.environ[GRADING_ENV_VAR]).resolve()))
     plan = history.calibration(digest) if opts.tamper_checks else {}
+    shared = standalone.plan_cache(assignment, "sandbox") if os.environ.get(standalone.PLANS_ENV_VAR) else None
+    if plan is None and shared is not None:
+        plan = standalone.read_plan(shared)
+        if plan is not None:
+            history.save_calibration(digest, plan)
     cfg = WorkerConfig(
         assignment=assignment, scratch=str(scratch), template_db=str(_template_gradebook(assignment, gdir, digest)),
         limits=opts.limits.to_dict(), isolation=iso.to_dict(), preload=preload, hide=hide,
@@ -405,6 +410,8 @@ def _run_pool(assignment: str, gdir: Path, todo: list[submissions.Submission], o
             discard(calibration.scratch)
             plan = _calibration_plan(calibration)
             history.save_calibration(digest, plan)
+            if shared is not None:
+                standalone.write_plan(shared, plan)
         futures = {
             pool.submit(grade_job, Job(s.student, str(gdir / "submitted" / s.student / assignment), s.content_hash,
                                        canary_plan=plan)): s

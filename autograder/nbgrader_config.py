@@ -60,3 +60,14 @@ c.GuardedExecute.kernel_name = "ppml-lab"
 c.GuardedExecute.timeout = int(os.environ.get("PPML_LAB_CELL_TIMEOUT", "600"))
 c.GuardedExecute.notebook_timeout = float(os.environ.get("PPML_LAB_NOTEBOOK_TIMEOUT", "3600"))
 c.GuardedExecute.auto_calibrate = True  # a canary plan from the master notebook, cached in the grading folder
+
+# Feedback shows marks and failure messages, never the hidden tests' source (autograder/feedback.py):
+# the kit's scrubber runs before nbgrader's own feedback preprocessors.
+from nbgrader.converters.generate_feedback import GenerateFeedback as _GenerateFeedback  # noqa: E402
+
+from autograder.feedback import HideHiddenTests  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [
+    HideHiddenTests,
+    *_GenerateFeedback.class_traits()["preprocessors"].default(),
+]

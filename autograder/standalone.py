@@ -13,7 +13,8 @@ zygote would have:
   before any learner code runs;
 * ``canary_plan``: which canaries apply to each test cell, calibrated once by running the master
   notebook and cached in the grading folder (``canary-plans/<assignment>-<hash>.json``), as
-  ``ppml-lab grade`` does in its history.
+  ``ppml-lab grade`` does in its history. ``PPML_LAB_CANARY_PLANS`` names another folder for that
+  cache, shared by many grading folders (the test suite grades each lesson in dozens of them).
 """
 
 from __future__ import annotations
@@ -85,6 +86,33 @@ def grading_dir() -> Path:
     return Path(os.environ.get(GRADING_ENV_VAR) or DEFAULT_GRADING_DIR).resolve()
 
 
+PLANS_ENV_VAR = "PPML_LAB_CANARY_PLANS"
+
+
+def plan_cache(assignment: str, kind: str = "") -> Path:
+    """Where the calibrated canary plan of the current master notebook of ``assignment`` is cached.
+
+    ``kind`` separates plans calibrated under different executors (``"sandbox"`` for ``ppml-lab grade``)."""
+    folder = Path(os.environ.get(PLANS_ENV_VAR) or grading_dir() / PLAN_DIR)
+    suffix = f"-{kind}" if kind else ""
+    return folder / f"{assignment}-{source_digest(assignment)[:16]}{suffix}.json"
+
+
+def read_plan(path: Path) -> dict[str, dict[str, bool]] | None:
+    """A cached plan, or None when there is none (or it cannot be read)."""
+    with contextlib.suppress(OSError, ValueError):
+        return json.loads(path.read_text())
+    return None
+
+
+def write_plan(path: Path, plan: dict[str, dict[str, bool]]) -> None:
+    """Cache a plan atomically (several graders may calibrate the same lesson at once)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp_path = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp_path.write_text(json.dumps(plan, indent=1, sort_keys=True))
+    tmp_path.replace(path)
+
+
 def plan_from_record(record: Any) -> dict[str, dict[str, bool]]:
     """A canary applies to a cell when the master solution fails it (so an honest answer does)."""
     return {gid: {name: cell.canaries.get(name) == "fail" for name in ("c1", "c2", "c3")}
@@ -94,9 +122,10 @@ def plan_from_record(record: Any) -> dict[str, dict[str, bool]]:
 def canary_plan(assignment: str, executor: Any) -> dict[str, dict[str, bool]]:
     """The calibrated canary plan of ``assignment``: from the cache, else by running the master
     notebook once with ``executor``'s configuration (raises when the master does not pass)."""
-    path = grading_dir() / PLAN_DIR / f"{assignment}-{source_digest(assignment)[:16]}.json"
-    with contextlib.suppress(OSError, ValueError):
-        return json.loads(path.read_text())
+    path = plan_cache(assignment)
+    cached = read_plan(path)
+    if cached is not None:
+        return cached
     from autograder import execute
 
     master = nbformat.read(SOURCE_DIR / assignment / f"{assignment}.ipynb", as_version=4)
@@ -115,10 +144,7 @@ def canary_plan(assignment: str, executor: Any) -> dict[str, dict[str, bool]]:
             f"({record.stop_reason or failed}); fix the lesson or raise the time limits"
         )
     plan = plan_from_record(record)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp_path = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp_path.write_text(json.dumps(plan, indent=1, sort_keys=True))
-    tmp_path.replace(path)
+    write_plan(path, plan)
     return plan
 
 
