@@ -1,7 +1,7 @@
 """The anonymization lesson grades full, zero, partial and refuses delegation, with the real nbgrader CLI.
 
-Each variant notebook answers both exercises (graded in separate cells), so one grading run covers a
-k-anonymity answer and an l-diversity answer at once.
+Each submission answers every exercise (graded in separate cells) with one variant, so one grading run
+of eight notebooks covers three wrong answers, one cheat and two other correct answers per exercise.
 """
 
 import pytest
@@ -9,8 +9,6 @@ import pytest
 from autograder.testing import autograde_variants, notebook_with_answers, release_notebook, solution_answers
 
 A = "09_anonymization"
-K_CELLS = ("test_k_anonymity_values", "test_k_anonymity_edges")
-L_CELLS = ("test_l_diversity_values", "test_l_diversity_edges")
 
 # -- k_anonymity: plausible mistakes -----------------------------------------------------------
 # Counts the equivalence classes instead of measuring the smallest one.
@@ -30,19 +28,7 @@ def k_anonymity(df, quasi_identifiers):
         return 0
     return int(df.value_counts(subset=list(quasi_identifiers), dropna=False).min())
 """
-# The largest class: how many people a row could be at most, not at least.
-LARGEST_K = """
-def k_anonymity(df, quasi_identifiers):
-    if len(df) == 0:
-        return 0
-    return int(df.groupby(list(quasi_identifiers), dropna=False, observed=True).size().max())
-"""
-# -- k_anonymity: cheats ------------------------------------------------------------------------
-SIBLING_K = """
-def k_anonymity(df, quasi_identifiers):
-    sizes = anon.equivalence_class_sizes(df, quasi_identifiers)
-    return int(sizes.min()) if len(sizes) else 0
-"""
+# -- k_anonymity: cheat (a result built to pass any comparison) --------------------------------
 DISHONEST_K = """
 class _AnyK(np.int64):
     def __eq__(self, other):
@@ -85,20 +71,7 @@ NAIVE_L = """
 def distinct_l_diversity(df, quasi_identifiers, sensitive):
     return int(df.groupby(list(quasi_identifiers))[sensitive].nunique().min())
 """
-# The most diverse class instead of the least.
-MAX_L = """
-def distinct_l_diversity(df, quasi_identifiers, sensitive):
-    if len(df) == 0:
-        return 0
-    return int(df.groupby(list(quasi_identifiers), dropna=False, observed=True)[sensitive].nunique().max())
-"""
-# -- distinct_l_diversity: cheats ---------------------------------------------------------------
-DELEGATING_L = """
-from ppml_lab.anonymity import distinct_l_diversity as _forward
-
-def distinct_l_diversity(df, quasi_identifiers, sensitive):
-    return _forward(df, quasi_identifiers, sensitive)
-"""
+# -- distinct_l_diversity: cheat (the classes from a sibling function of the kit) ----------------
 SIBLING_L = """
 def distinct_l_diversity(df, quasi_identifiers, sensitive):
     sizes = anon.equivalence_class_sizes(df, quasi_identifiers)  # the classes from the kit, the count by hand
@@ -124,17 +97,32 @@ def distinct_l_diversity(df, quasi_identifiers, sensitive):
     return pairs.groupby(list(quasi_identifiers), dropna=False, observed=True).size().min()
 """
 
-VARIANTS = {
-    # name: (k answer, l answer, marks of the k cells, marks of the l cells)
-    "wrong1": (CLASS_COUNT_K, ROW_COUNT_L, (0, 0), (0, 0)),
-    "wrong2": (NAIVE_K, TABLE_WIDE_L, (3, 0), (0, 0)),
-    "wrong3": (VALUE_COUNTS_K, NAIVE_L, (3, 0), (3, 0)),
-    "wrong4": (LARGEST_K, MAX_L, (0, 0), (0, 0)),
-    "cheat1": (SIBLING_K, DELEGATING_L, (0, 0), (0, 0)),
-    "cheat2": (DISHONEST_K, SIBLING_L, (0, 0), (0, 0)),
-    "alt1": (LOOP_K, SETS_L, (3, 2), (3, 2)),
-    "alt2": (VALUE_COUNTS_FIXED_K, DEDUP_L, (3, 2), (3, 2)),
+# Every graded function with its graded cells and their points.
+CELLS = {
+    "k_anonymity": {"test_k_anonymity_values": 3.0, "test_k_anonymity_edges": 2.0},
+    "l_diversity": {"test_l_diversity_values": 3.0, "test_l_diversity_edges": 2.0},
 }
+# Eight notebooks in all: the solution, the blank release and six submissions. Every submission fills every
+# exercise with one variant (for each exercise three wrong answers, one cheat and two other correct
+# answers), each with the marks it must earn, cell by cell in the order of CELLS.
+SUBMISSIONS = {
+    "s1": {"k_anonymity": (CLASS_COUNT_K, (0, 0)), "l_diversity": (ROW_COUNT_L, (0, 0))},
+    "s2": {"k_anonymity": (NAIVE_K, (3, 0)), "l_diversity": (TABLE_WIDE_L, (0, 0))},
+    "s3": {"k_anonymity": (VALUE_COUNTS_K, (3, 0)), "l_diversity": (NAIVE_L, (3, 0))},
+    "s4": {"k_anonymity": (DISHONEST_K, (0, 0)), "l_diversity": (SIBLING_L, (0, 0))},
+    "s5": {"k_anonymity": (LOOP_K, (3, 2)), "l_diversity": (SETS_L, (3, 2))},
+    "s6": {"k_anonymity": (VALUE_COUNTS_FIXED_K, (3, 2)), "l_diversity": (DEDUP_L, (3, 2))},
+}
+# Cheats: the submission, the graded cell, and what its message must name.
+CHEATS = [
+    ("s4", "test_k_anonymity_values", "TamperingDetected"),
+    ("s4", "test_l_diversity_values", "ppml_lab.anonymity.equivalence_class_sizes, a function of the kit"),
+    ("s4", "test_l_diversity_edges", "ppml_lab.anonymity.equivalence_class_sizes"),
+]
+TOTAL = sum(sum(cells.values()) for cells in CELLS.values())
+
+# eight gradings of the whole lesson: more than the suite's default per-test limit
+SLOW = pytest.mark.timeout(2400)
 
 
 def _cells_with_errors(result):
@@ -145,31 +133,41 @@ def _cells_with_errors(result):
     ]
 
 
-# a dozen gradings of the whole lesson: more than the suite's default per-test limit
-@pytest.mark.timeout(2400)
-def test_anonymization_lesson_grades_full_zero_partial_refuses_delegation_and_accepts_other_answers(tmp_path):
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """One nbgrader run over all eight notebooks, shared by the tests below."""
     answers = solution_answers(A)
-    assert set(answers) == {"k_anonymity", "l_diversity"}
+    assert set(answers) == set(CELLS)
     notebooks = {"solution": notebook_with_answers(A, answers), "blank": release_notebook(A)}
-    for name, (k, ell, _, _) in VARIANTS.items():
-        notebooks[name] = notebook_with_answers(A, {"k_anonymity": k, "l_diversity": ell})
-    results = autograde_variants(A, notebooks, tmp_path, timeout=2400)
-    full = results["solution"]
-    assert full.max_score == 10 and full.score == 10, full.cells
-    assert results["blank"].score == 0 and results["blank"].max_score == 10, results["blank"].cells
+    for name, rows in SUBMISSIONS.items():
+        notebooks[name] = notebook_with_answers(A, {fn: code for fn, (code, _) in rows.items()})
+    assert len(notebooks) <= 8
+    return autograde_variants(A, notebooks, tmp_path_factory.mktemp("grading09"), timeout=2400)
+
+
+@SLOW
+def test_solution_earns_full_marks_and_blank_zero(graded):
+    full, blank = graded["solution"], graded["blank"]
+    assert set(full.cells) == {cell for cells in CELLS.values() for cell in cells}
+    assert full.max_score == TOTAL and full.score == TOTAL, full.cells
+    assert blank.score == 0 and blank.max_score == TOTAL, blank.cells
     # The lesson runs top to bottom in fast mode; a blank answer fails only its own graded cells.
     assert _cells_with_errors(full) == []
-    assert _cells_with_errors(results["blank"]) == [*K_CELLS, *L_CELLS]
+    assert _cells_with_errors(blank) == [cell for cells in CELLS.values() for cell in cells]
 
-    marks = {name: tuple(results[name].cells[c][0] for c in K_CELLS + L_CELLS) for name in VARIANTS}
-    expected = {name: tuple(float(m) for m in k + ell) for name, (_, _, k, ell) in VARIANTS.items()}
-    assert marks == expected
 
-    # Delegation names what was called, sibling functions of the kit included.
-    cheat1, cheat2 = results["cheat1"], results["cheat2"]
-    assert "the reference implementation it is graded against" in cheat1.outputs_text("test_l_diversity_values")
-    assert "ppml_lab.anonymity.equivalence_class_sizes, a function of the kit" in cheat1.outputs_text(
-        "test_k_anonymity_values"
-    )
-    assert "ppml_lab.anonymity.equivalence_class_sizes" in cheat2.outputs_text("test_l_diversity_edges")
-    assert "TamperingDetected" in cheat2.outputs_text("test_k_anonymity_values")
+@SLOW
+def test_wrong_answers_lose_marks_cheats_earn_none_and_other_answers_earn_all(graded):
+    for student, rows in SUBMISSIONS.items():
+        got = graded[student].cells
+        for fn, (_, marks) in rows.items():
+            want = {cell: (float(m), pts) for (cell, pts), m in zip(CELLS[fn].items(), marks, strict=True)}
+            assert {cell: got[cell] for cell in CELLS[fn]} == want, (student, fn)
+    # Delegation names what was called, sibling functions of the kit included; tampering is named too.
+    for student, cell, called in CHEATS:
+        assert called in graded[student].outputs_text(cell), (student, cell)
+    # every exercise is tried with at least three wrong answers, one cheat and two other correct ones
+    for fn, cells in CELLS.items():
+        full = sum(cells.values())
+        totals = [sum(SUBMISSIONS[s][fn][1]) for s in SUBMISSIONS]
+        assert sum(t < full for t in totals) >= 4 and sum(t == full for t in totals) >= 2, fn
