@@ -97,27 +97,143 @@ def distinct_l_diversity(df, quasi_identifiers, sensitive):
     return pairs.groupby(list(quasi_identifiers), dropna=False, observed=True).size().min()
 """
 
+# -- ordered_t_closeness: plausible mistakes, cheats, other correct answers --------------------------
+# Half the L1 distance: the categorical EMD, blind to how far the mass moves.
+CATEGORICAL_T = """
+def ordered_t_closeness(df, quasi_identifiers, sensitive):
+    values = np.sort(df[sensitive].unique())
+    if len(values) < 2:
+        return 0.0
+    q = df[sensitive].value_counts(normalize=True).reindex(values, fill_value=0.0).to_numpy()
+    worst = 0.0
+    for _, s in df.groupby(list(quasi_identifiers), dropna=False, observed=True)[sensitive]:
+        p = s.value_counts(normalize=True).reindex(values, fill_value=0.0).to_numpy()
+        worst = max(worst, 0.5 * float(np.abs(p - q).sum()))
+    return worst
+"""
+# The mean distance over classes: the typical class, not the worst one the guarantee is about.
+MEAN_T = """
+def ordered_t_closeness(df, quasi_identifiers, sensitive):
+    values = np.sort(df[sensitive].unique())
+    m = len(values)
+    if m < 2:
+        return 0.0
+    q = df[sensitive].value_counts(normalize=True).reindex(values, fill_value=0.0).to_numpy()
+    dists = []
+    for _, s in df.groupby(list(quasi_identifiers), dropna=False, observed=True)[sensitive]:
+        p = s.value_counts(normalize=True).reindex(values, fill_value=0.0).to_numpy()
+        dists.append(np.abs(np.cumsum(p - q)).sum() / (m - 1))
+    return float(np.mean(dists))
+"""
+# pandas' groupby defaults: a blank quasi-identifier silently leaves the table.
+NAIVE_T = """
+def ordered_t_closeness(df, quasi_identifiers, sensitive):
+    values = np.sort(df[sensitive].unique())
+    m = len(values)
+    if m < 2:
+        return 0.0
+    q = df[sensitive].value_counts(normalize=True).reindex(values, fill_value=0.0).to_numpy()
+    worst = 0.0
+    for _, s in df.groupby(list(quasi_identifiers), observed=True)[sensitive]:
+        p = s.value_counts(normalize=True).reindex(values, fill_value=0.0).to_numpy()
+        worst = max(worst, float(np.abs(np.cumsum(p - q))[:-1].sum() / (m - 1)))
+    return worst
+"""
+# The distance from SciPy: the 1-D Wasserstein distance on value ranks is the ordered EMD times m - 1.
+WASSERSTEIN_T = """
+from scipy.stats import wasserstein_distance
+
+def ordered_t_closeness(df, quasi_identifiers, sensitive):
+    values = np.sort(df[sensitive].unique())
+    m = len(values)
+    if m < 2:
+        return 0.0
+    ranks = np.arange(m)
+    q = df[sensitive].value_counts(normalize=True).reindex(values, fill_value=0.0).to_numpy()
+    worst = 0.0
+    for _, s in df.groupby(list(quasi_identifiers), dropna=False, observed=True)[sensitive]:
+        p = s.value_counts(normalize=True).reindex(values, fill_value=0.0).to_numpy()
+        worst = max(worst, wasserstein_distance(ranks, ranks, p, q) / (m - 1))
+    return worst
+"""
+# Correct: plain Python, counting with dictionaries and moving the surplus along the sorted values.
+LOOP_T = """
+def ordered_t_closeness(df, quasi_identifiers, sensitive):
+    values = sorted(set(df[sensitive]))
+    m = len(values)
+    if m < 2:
+        return 0.0
+    n = len(df)
+    overall = {v: 0 for v in values}
+    classes = {}
+    for _, row in df.iterrows():
+        key = tuple("<missing>" if pd.isna(row[q]) else row[q] for q in quasi_identifiers)
+        classes.setdefault(key, []).append(row[sensitive])
+        overall[row[sensitive]] += 1
+    worst = 0.0
+    for members_of_class in classes.values():
+        carried, cost = 0.0, 0.0
+        for v in values[:-1]:
+            carried += members_of_class.count(v) / len(members_of_class) - overall[v] / n
+            cost += abs(carried)
+        worst = max(worst, cost / (m - 1))
+    return worst
+"""
+# Correct: one table of class distributions (rows) over the sorted values (columns), cumulated at once.
+TABLE_T = """
+def ordered_t_closeness(df, quasi_identifiers, sensitive):
+    if df[sensitive].nunique() < 2:
+        return 0.0
+    shares = (df.groupby(list(quasi_identifiers), dropna=False, observed=True)[sensitive]
+                .value_counts(normalize=True).unstack(fill_value=0.0).sort_index(axis=1))
+    overall = df[sensitive].value_counts(normalize=True).reindex(shares.columns, fill_value=0.0)
+    gaps = (shares - overall).cumsum(axis=1).abs().iloc[:, :-1]
+    return (gaps.sum(axis=1) / (shares.shape[1] - 1)).max()  # a NumPy float
+"""
+
+
 # Every graded function with its graded cells and their points.
 CELLS = {
     "k_anonymity": {"test_k_anonymity_values": 3.0, "test_k_anonymity_edges": 2.0},
     "l_diversity": {"test_l_diversity_values": 3.0, "test_l_diversity_edges": 2.0},
+    "t_closeness": {"test_t_closeness_values": 2.0, "test_t_closeness_edges": 2.0},
 }
 # Eight notebooks in all: the solution, the blank release and six submissions. Every submission fills every
 # exercise with one variant (for each exercise three wrong answers, one cheat and two other correct
 # answers), each with the marks it must earn, cell by cell in the order of CELLS.
 SUBMISSIONS = {
-    "s1": {"k_anonymity": (CLASS_COUNT_K, (0, 0)), "l_diversity": (ROW_COUNT_L, (0, 0))},
-    "s2": {"k_anonymity": (NAIVE_K, (3, 0)), "l_diversity": (TABLE_WIDE_L, (0, 0))},
-    "s3": {"k_anonymity": (VALUE_COUNTS_K, (3, 0)), "l_diversity": (NAIVE_L, (3, 0))},
-    "s4": {"k_anonymity": (DISHONEST_K, (0, 0)), "l_diversity": (SIBLING_L, (0, 0))},
-    "s5": {"k_anonymity": (LOOP_K, (3, 2)), "l_diversity": (SETS_L, (3, 2))},
-    "s6": {"k_anonymity": (VALUE_COUNTS_FIXED_K, (3, 2)), "l_diversity": (DEDUP_L, (3, 2))},
+    "s1": {
+        "k_anonymity": (CLASS_COUNT_K, (0, 0)), "l_diversity": (ROW_COUNT_L, (0, 0)),
+        "t_closeness": (CATEGORICAL_T, (0, 0)),
+    },
+    "s2": {
+        "k_anonymity": (NAIVE_K, (3, 0)), "l_diversity": (TABLE_WIDE_L, (0, 0)),
+        "t_closeness": (MEAN_T, (0, 0)),
+    },
+    "s3": {
+        "k_anonymity": (VALUE_COUNTS_K, (3, 0)), "l_diversity": (NAIVE_L, (3, 0)),
+        "t_closeness": (NAIVE_T, (2, 0)),
+    },
+    "s4": {
+        "k_anonymity": (DISHONEST_K, (0, 0)), "l_diversity": (SIBLING_L, (0, 0)),
+        "t_closeness": (WASSERSTEIN_T, (0, 0)),
+    },
+    "s5": {
+        "k_anonymity": (LOOP_K, (3, 2)), "l_diversity": (SETS_L, (3, 2)),
+        "t_closeness": (LOOP_T, (2, 2)),
+    },
+    "s6": {
+        "k_anonymity": (VALUE_COUNTS_FIXED_K, (3, 2)), "l_diversity": (DEDUP_L, (3, 2)),
+        "t_closeness": (TABLE_T, (2, 2)),
+    },
 }
 # Cheats: the submission, the graded cell, and what its message must name.
 CHEATS = [
     ("s4", "test_k_anonymity_values", "TamperingDetected"),
     ("s4", "test_l_diversity_values", "ppml_lab.anonymity.equivalence_class_sizes, a function of the kit"),
     ("s4", "test_l_diversity_edges", "ppml_lab.anonymity.equivalence_class_sizes"),
+    ("s4", "test_t_closeness_values", "scipy.stats.wasserstein_distance"),
+    ("s4", "test_t_closeness_edges", "scipy.stats.wasserstein_distance"),
 ]
 TOTAL = sum(sum(cells.values()) for cells in CELLS.values())
 
@@ -171,3 +287,14 @@ def test_wrong_answers_lose_marks_cheats_earn_none_and_other_answers_earn_all(gr
         full = sum(cells.values())
         totals = [sum(SUBMISSIONS[s][fn][1]) for s in SUBMISSIONS]
         assert sum(t < full for t in totals) >= 4 and sum(t == full for t in totals) >= 2, fn
+
+
+def test_the_exercises_state_their_rules_and_the_text_does_not_overstate_dp():
+    source = "\n".join(c.source for c in release_notebook(A).cells if c.cell_type == "markdown")
+    # the categorical rule the edge tests apply, stated in every exercise that groups rows
+    assert source.count("unused categories are no class") >= 3
+    assert "the sorted distinct values $v_1 < \\dots < v_m$ of `sensitive` in the **whole\n  table**" in source
+    assert "ready-made transport distance (`scipy.stats.wasserstein_distance`, POT's `ot.emd`)" in source
+    # DP bounds what is learned because of one person's record, not inference from population statistics
+    assert "bounded by $e^\\varepsilon$, relative" not in source
+    assert "inference from population statistics is not bounded" in source
