@@ -67,6 +67,8 @@ REGISTRY: dict[str, tuple[str, ...]] = {
     "polyval": ("numpy.polyval", "numpy.polynomial.polynomial.polyval"),
     "scipy_sampling": ("scipy.stats.laplace", "scipy.stats.norm", "scipy.stats.geom", "scipy.stats.dlaplace"),
     "paillier": ("phe.paillier",),
+    "emd": ("scipy.stats.wasserstein_distance", "scipy.stats.wasserstein_distance_nd", "ot.emd", "ot.emd2",
+            "ot.wasserstein_1d", "ot.lp.emd_1d", "ot.lp.emd2_1d"),
 }
 DEFAULT_TOPICS = ("auc", "clipping", "dp_noise", "accounting", "he_polynomial", "fedavg", "secure_aggregation")
 

@@ -23,6 +23,7 @@ from ppml_lab.fl.hospitals import FederationConfig, centralized_baseline, hospit
 from ppml_lab.fl.parameters import FitRes, get_parameters, nbytes, set_parameters, weighted_average
 from ppml_lab.fl.partition import (
     dirichlet_label_split,
+    label_skew_tv,
     quantity_skew_split,
     scanner_profiles,
     skew_report,
@@ -68,6 +69,7 @@ __all__ = [
     "fine_tune_accuracy",
     "get_parameters",
     "hospital_clients",
+    "label_skew_tv",
     "make_strategy",
     "nbytes",
     "proximal_term",

@@ -5,6 +5,7 @@
 * :func:`scanner_profiles` — feature skew as hospitals' scanners that render the same anatomy
   differently, from identical (``strength=0``) to very different (``strength=1``); pass them to
   :func:`ppml_lab.datasets.mri_scans` as ``profiles``.
+* :func:`label_skew_tv` — label skew as a mean total-variation distance from the pooled labels.
 * :func:`skew_report` — what a split looks like, in numbers.
 """
 
@@ -79,18 +80,38 @@ def scanner_profiles(n_hospitals: int, strength: float, seed: int = 0) -> list[S
     return out
 
 
+def label_skew_tv(client_labels: list[np.ndarray]) -> float:
+    """Label skew of a split: the mean over clients of the total-variation distance between the
+    client's label distribution and the pooled one (all clients' labels together).
+
+    0 when every client has the pooled mix. It is not 1 for disjoint labels: a client holding only
+    class c is 1 - P(c) away from the pool, so two equal clients with one class each give 0.5, and
+    the value approaches 1 only when every client's labels are rare in the pool.
+    """
+    if len(client_labels) == 0:
+        raise ValueError("client_labels must hold at least one client's labels")
+    labels = [np.asarray(lab).ravel() for lab in client_labels]
+    for i, lab in enumerate(labels):
+        if lab.size == 0:
+            raise ValueError(f"client_labels[{i}] is empty: every client needs at least one label")
+    pooled = np.concatenate(labels)
+    classes = np.unique(pooled)
+    dists = np.array([[np.mean(lab == c) for c in classes] for lab in labels])
+    global_dist = np.array([np.mean(pooled == c) for c in classes])
+    return float(0.5 * np.abs(dists - global_dist).sum(axis=1).mean())
+
+
 def skew_report(client_labels: list[np.ndarray], client_features: list[np.ndarray] | None = None) -> dict:
-    """Measured skew: per-client sizes and label distributions, the mean total-variation distance of
-    client label distributions from the global one (0 = IID, 1 = disjoint), and (if features are
-    given) the feature skew: the spread of per-client mean intensities relative to the spread of
-    image mean intensities within a client (about 0 when all clients share one scanner)."""
+    """Measured skew: per-client sizes and label distributions, the label skew
+    (:func:`label_skew_tv`: 0 = IID; two equal clients with disjoint labels give 0.5), and (if
+    features are given) the feature skew: the spread of per-client mean intensities relative to the
+    spread of image mean intensities within a client (about 0 when all clients share one scanner)."""
     classes = np.unique(np.concatenate(client_labels))
     dists = np.array([[np.mean(lab == c) for c in classes] for lab in client_labels])
-    global_dist = np.array([np.mean(np.concatenate(client_labels) == c) for c in classes])
     report = {
         "sizes": [len(lab) for lab in client_labels],
         "label_distributions": dists.round(3).tolist(),
-        "label_skew_tv": float(0.5 * np.abs(dists - global_dist).sum(axis=1).mean()),
+        "label_skew_tv": label_skew_tv(client_labels),
     }
     if client_features is not None:
         means = np.array([f.reshape(len(f), -1).mean() for f in client_features])

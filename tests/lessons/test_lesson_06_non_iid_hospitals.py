@@ -2,7 +2,7 @@
 
 For each graded function: plausible wrong answers lose that function's marks, answers that hand the
 work to the kit earn none of them (and say which function they called), and other correct
-implementations earn all of them. Each submission fills both answers with one variant each; every
+implementations earn all of them. Each of six submissions fills every answer with one variant; every
 step variant writes its proximal term inline (or uses the allowed ``ppml_lab.fl.proximal_term``), so
 its marks do not depend on the proximal-term variant it is paired with.
 """
@@ -30,15 +30,6 @@ def proximal_term(model_params, global_params, mu):
     return mu / 2 * sum(torch.norm(w - g) for w, g in zip(model_params, global_params))
 """
 
-# `total = ...` instead of `total = total + ...`: only the last tensor counts.
-OVERWRITE = """
-def proximal_term(model_params, global_params, mu):
-    total = torch.zeros(())
-    for w, g in zip(model_params, global_params):
-        total = ((w - g) ** 2).sum()
-    return 0.5 * mu * total
-"""
-
 # The right number through .item(): no gradient reaches the parameters.
 DETACHED = """
 def proximal_term(model_params, global_params, mu):
@@ -61,12 +52,6 @@ FLAT = """
 def proximal_term(model_params, global_params, mu):
     d = torch.cat([(w - g).reshape(-1) for w, g in zip(model_params, global_params)])
     return mu / 2 * torch.dot(d, d)
-"""
-
-# Correct: summed mean-squared-error losses, a Python sum of tensors.
-MSE_SUM = """
-def proximal_term(model_params, global_params, mu):
-    return sum(F.mse_loss(w, g, reduction="sum") for w, g in zip(model_params, global_params)) * (mu / 2)
 """
 
 # Correct: squared vector norms in float64, scaled by a NumPy float.
@@ -103,20 +88,6 @@ def fedprox_step(model, X_batch, y_batch, global_params, mu, lr):
     return ce.item()
 """
 
-# The proximal term with the wrong sign: a spring that pushes away from the global model.
-PUSH_AWAY = """
-def fedprox_step(model, X_batch, y_batch, global_params, mu, lr):
-    model.zero_grad()
-    ce = F.cross_entropy(model(X_batch), y_batch)
-    prox = mu / 2 * sum(((p - g) ** 2).sum() for p, g in zip(model.parameters(), global_params))
-    loss = ce - prox
-    loss.backward()
-    with torch.no_grad():
-        for p in model.parameters():
-            p -= lr * p.grad
-    return float(ce + prox)
-"""
-
 # Returns the objective after the step, not before it.
 AFTER_STEP = """
 def fedprox_step(model, X_batch, y_batch, global_params, mu, lr):
@@ -136,19 +107,6 @@ DELEGATING_STEP = """
 def fedprox_step(model, X_batch, y_batch, global_params, mu, lr):
     client = TorchClient("me", lambda: model, X_batch, y_batch, batch_size=len(y_batch), lr=lr)
     return client._train(1, mu, list(global_params))
-"""
-
-# Correct: torch.optim.SGD on the objective built tensor by tensor; returns loss.item().
-OPTIM_STEP = """
-def fedprox_step(model, X_batch, y_batch, global_params, mu, lr):
-    opt = torch.optim.SGD(model.parameters(), lr=lr)
-    opt.zero_grad()
-    loss = F.cross_entropy(model(X_batch), y_batch)
-    for p, g in zip(model.parameters(), global_params):
-        loss = loss + mu / 2 * torch.sum((p - g) ** 2)
-    loss.backward()
-    opt.step()
-    return loss.item()
 """
 
 # Correct: backward on the cross-entropy only, the pull mu (w - w_global) added by hand.
@@ -180,71 +138,238 @@ def fedprox_step(model, X_batch, y_batch, global_params, mu, lr):
     return np.float64(loss.item())
 """
 
+# --- label_skew_tv (3 points over two cells) ------------------------------------------------------
+
+# The pool as the mean of the hospitals' mixes: a small hospital counts as much as a large one.
+UNWEIGHTED_S = """
+def label_skew_tv(client_labels):
+    classes = np.unique(np.concatenate([np.asarray(lab) for lab in client_labels]))
+    mixes = np.array([[np.mean(np.asarray(lab) == c) for c in classes] for lab in client_labels])
+    overall = mixes.mean(axis=0)
+    return float(np.mean(0.5 * np.abs(mixes - overall).sum(axis=1)))
+"""
+# The L1 distance without the 1/2: disjoint labels would then give 1, as the old text said.
+L1_S = """
+def label_skew_tv(client_labels):
+    pooled = np.concatenate([np.asarray(lab) for lab in client_labels])
+    classes = np.unique(pooled)
+    overall = np.array([np.mean(pooled == c) for c in classes])
+    return float(np.mean([np.abs(np.array([np.mean(np.asarray(lab) == c) for c in classes]) - overall).sum()
+                          for lab in client_labels]))
+"""
+# Each hospital's shares over the classes it has (np.unique per hospital): a missing class shifts the rest.
+OWN_CLASSES_S = """
+def label_skew_tv(client_labels):
+    pooled = np.concatenate([np.asarray(lab) for lab in client_labels])
+    _, counts = np.unique(pooled, return_counts=True)
+    overall = counts / counts.sum()
+    total = 0.0
+    for lab in client_labels:
+        _, c = np.unique(np.asarray(lab), return_counts=True)
+        mix = np.zeros_like(overall)
+        mix[: len(c)] = c / c.sum()
+        total += 0.5 * np.abs(mix - overall).sum()
+    return total / len(client_labels)
+"""
+# The kit's skew report does the measuring.
+REPORT_S = """
+from ppml_lab.fl import skew_report
+
+def label_skew_tv(client_labels):
+    return skew_report([np.asarray(lab) for lab in client_labels])["label_skew_tv"]
+"""
+# Correct: plain Python with collections.Counter.
+COUNTER_S = """
+from collections import Counter
+
+def label_skew_tv(client_labels):
+    counts = [Counter(np.asarray(lab).ravel().tolist()) for lab in client_labels]
+    pooled = sum(counts, Counter())
+    n = sum(pooled.values())
+    total = 0.0
+    for c in counts:
+        size = sum(c.values())
+        total += 0.5 * sum(abs(c[k] / size - pooled[k] / n) for k in pooled)
+    return total / len(counts)
+"""
+# Correct: a pandas crosstab of hospital against label, normalised by row; returns a NumPy float.
+CROSSTAB_S = """
+def label_skew_tv(client_labels):
+    frame = pd.DataFrame({
+        "hospital": np.concatenate([np.full(len(lab), k) for k, lab in enumerate(client_labels)]),
+        "label": np.concatenate([np.asarray(lab).ravel() for lab in client_labels]),
+    })
+    mixes = pd.crosstab(frame["hospital"], frame["label"], normalize="index")
+    overall = frame["label"].value_counts(normalize=True).reindex(mixes.columns)
+    return (mixes - overall).abs().sum(axis=1).mul(0.5).mean()
+"""
+
+
+# --- fedavgm_round (3 points over two cells) ------------------------------------------------------
+
+# The plain mean of the hospitals' models: a hospital with 10 scans weighs as much as one with 500.
+UNWEIGHTED_M = """
+def fedavgm_round(current, results, velocity, momentum, server_lr):
+    average = [np.mean([params[i] for params, _ in results], axis=0) for i in range(len(current))]
+    delta = [a - c for a, c in zip(average, current)]
+    velocity = [np.zeros_like(d) for d in delta] if velocity is None else velocity
+    velocity = [momentum * v + d for v, d in zip(velocity, delta)]
+    return [c + server_lr * v for c, v in zip(current, velocity)], velocity
+"""
+# An exponential moving average (Adam's first moment), not momentum: the update is (1 - beta) times too small.
+EMA_M = """
+def fedavgm_round(current, results, velocity, momentum, server_lr):
+    total = sum(n for _, n in results)
+    average = [sum(n * params[i] for params, n in results) / total for i in range(len(current))]
+    delta = [a - c for a, c in zip(average, current)]
+    velocity = [np.zeros_like(d) for d in delta] if velocity is None else velocity
+    velocity = [momentum * v + (1 - momentum) * d for v, d in zip(velocity, delta)]
+    return [c + server_lr * v for c, v in zip(current, velocity)], velocity
+"""
+# Forgets the server learning rate: right only for server_lr = 1.
+NO_LR_M = """
+def fedavgm_round(current, results, velocity, momentum, server_lr):
+    total = sum(n for _, n in results)
+    average = [sum(n * params[i] for params, n in results) / total for i in range(len(current))]
+    velocity = velocity or [np.zeros_like(c) for c in current]
+    velocity = [momentum * v + (a - c) for v, a, c in zip(velocity, average, current)]
+    return [c + v for c, v in zip(current, velocity)], velocity
+"""
+# The kit's weighted average does the FedAvg part.
+KIT_AVG_M = """
+from ppml_lab.fl import weighted_average
+
+def fedavgm_round(current, results, velocity, momentum, server_lr):
+    average = weighted_average([p for p, _ in results], [n for _, n in results])
+    delta = [a - c for a, c in zip(average, current)]
+    velocity = [np.zeros_like(d) for d in delta] if velocity is None else velocity
+    velocity = [momentum * v + d for v, d in zip(velocity, delta)]
+    return [c + server_lr * v for c, v in zip(current, velocity)], velocity
+"""
+# Correct: every tensor flattened into one vector, np.average with weights, then cut back into shapes.
+FLAT_M = """
+def fedavgm_round(current, results, velocity, momentum, server_lr):
+    shapes = [c.shape for c in current]
+    flat = lambda ps: np.concatenate([np.ravel(p) for p in ps])
+    w = flat(current)
+    avg = np.average(np.stack([flat(p) for p, _ in results]), axis=0, weights=[n for _, n in results])
+    v = (0.0 if velocity is None else momentum * flat(velocity)) + (avg - w)
+    w = w + server_lr * v
+    cuts = np.cumsum([int(np.prod(s)) for s in shapes])[:-1]
+    unflat = lambda x: [part.reshape(s) for part, s in zip(np.split(x, cuts), shapes)]
+    return unflat(w), unflat(v)
+"""
+# Correct: the deltas of the hospitals averaged (the same as the average minus the global model), in float64.
+DELTAS_M = """
+def fedavgm_round(current, results, velocity, momentum, server_lr):
+    n_total = sum(n for _, n in results)
+    new_params, new_velocity = [], []
+    for i, c in enumerate(current):
+        c = np.asarray(c, dtype=np.float64)
+        delta = np.zeros_like(c)
+        for params, n in results:
+            delta += (n / n_total) * (np.asarray(params[i], dtype=np.float64) - c)
+        v = delta if velocity is None else momentum * np.asarray(velocity[i], dtype=np.float64) + delta
+        new_velocity.append(v)
+        new_params.append(c + server_lr * v)
+    return new_params, new_velocity
+"""
+
+
 CELLS = {
+    "label_skew_tv": {"test_label_skew_values": 2.0, "test_label_skew_edges": 1.0},
     "proximal_term": {"test_proximal_basics": 1.0, "test_proximal_values": 2.0, "test_proximal_quadratic": 1.0,
                       "test_proximal_gradient": 1.0},
     "fedprox_step": {"test_fedprox_step_first": 1.0, "test_fedprox_step_pull": 1.0, "test_fedprox_training": 2.0},
+    "fedavgm_round": {"test_fedavgm_values": 2.0, "test_fedavgm_momentum": 1.0},
 }
-# One submission per row: (proximal_term, fedprox_step) variants, each with the marks it must earn,
-# cell by cell in the order of CELLS.
+# Eight notebooks in all: the solution, the blank release and six submissions. Every submission fills every
+# exercise with one variant (per exercise three wrong answers, one cheat and two other correct answers),
+# each with the marks it must earn, cell by cell in the order of CELLS.
 SUBMISSIONS = {
-    "v1": {"proximal_term": (NO_HALF, (1, 0, 1, 0)), "fedprox_step": (NO_PROX_STEP, (1, 0, 0))},
-    "v2": {"proximal_term": (UNSQUARED, (1, 0, 0, 0)), "fedprox_step": (CE_RETURNED, (1, 0, 0))},
-    "v3": {"proximal_term": (OVERWRITE, (1, 0, 1, 0)), "fedprox_step": (PUSH_AWAY, (1, 0, 0))},
-    "v4": {"proximal_term": (DETACHED, (1, 2, 1, 0)), "fedprox_step": (AFTER_STEP, (0, 0, 0))},
-    "v5": {"proximal_term": (DELEGATING_PROX, (0, 0, 0, 0)), "fedprox_step": (OPTIM_STEP, (1, 1, 2))},
-    "v6": {"proximal_term": (FLAT, (1, 2, 1, 1)), "fedprox_step": (DELEGATING_STEP, (0, 0, 0))},
-    "v7": {"proximal_term": (MSE_SUM, (1, 2, 1, 1)), "fedprox_step": (MANUAL_PULL, (1, 1, 2))},
-    "v8": {"proximal_term": (NORM_DOUBLE, (1, 2, 1, 1)), "fedprox_step": (AUTOGRAD_NP, (1, 1, 2))},
+    "s1": {
+        "label_skew_tv": (UNWEIGHTED_S, (0, 0)),
+        "proximal_term": (NO_HALF, (1, 0, 1, 0)), "fedprox_step": (NO_PROX_STEP, (1, 0, 0)),
+        "fedavgm_round": (UNWEIGHTED_M, (0, 0)),
+    },
+    "s2": {
+        "label_skew_tv": (L1_S, (0, 0)),
+        "proximal_term": (UNSQUARED, (1, 0, 0, 0)), "fedprox_step": (CE_RETURNED, (1, 0, 0)),
+        "fedavgm_round": (EMA_M, (0, 1)),
+    },
+    "s3": {
+        "label_skew_tv": (OWN_CLASSES_S, (0, 0)),
+        "proximal_term": (DETACHED, (1, 2, 1, 0)), "fedprox_step": (AFTER_STEP, (0, 0, 0)),
+        "fedavgm_round": (NO_LR_M, (0, 0)),
+    },
+    "s4": {
+        "label_skew_tv": (REPORT_S, (0, 0)),
+        "proximal_term": (DELEGATING_PROX, (0, 0, 0, 0)), "fedprox_step": (DELEGATING_STEP, (0, 0, 0)),
+        "fedavgm_round": (KIT_AVG_M, (0, 0)),
+    },
+    "s5": {
+        "label_skew_tv": (COUNTER_S, (2, 1)),
+        "proximal_term": (FLAT, (1, 2, 1, 1)), "fedprox_step": (MANUAL_PULL, (1, 1, 2)),
+        "fedavgm_round": (FLAT_M, (2, 1)),
+    },
+    "s6": {
+        "label_skew_tv": (CROSSTAB_S, (2, 1)),
+        "proximal_term": (NORM_DOUBLE, (1, 2, 1, 1)), "fedprox_step": (AUTOGRAD_NP, (1, 1, 2)),
+        "fedavgm_round": (DELTAS_M, (2, 1)),
+    },
 }
 # Cheats: the submission, the function it hands its work to, and the name the message must give.
-CHEATS = [("v5", "proximal_term", "ppml_lab.fl.proximal_term"), ("v6", "fedprox_step", "TorchClient")]
+CHEATS = [
+    ("s4", "label_skew_tv", "ppml_lab.fl.skew_report"),
+    ("s4", "proximal_term", "ppml_lab.fl.proximal_term"),
+    ("s4", "fedprox_step", "TorchClient"),
+    ("s4", "fedavgm_round", "ppml_lab.fl.weighted_average"),
+]
 
 
-# Grading ten notebooks takes several minutes of CPU; on a shared machine the wall clock can be far longer.
+TOTAL = sum(sum(cells.values()) for cells in CELLS.values())
+
+# Grading eight notebooks takes several minutes of CPU; on a shared machine the wall clock can be far longer.
 SLOW = pytest.mark.timeout(2700)
 NBGRADER_TIMEOUT = 2400  # seconds for one nbgrader autograde run
 
 
-def _grade(tmp_path, students, extra=None):
-    """Autograde the named submissions (and ``extra`` notebooks) and check the marks of each variant."""
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """One nbgrader run over all eight notebooks, shared by the tests below."""
     answers = solution_answers(A)
     assert set(answers) == set(CELLS)
-    variants = dict(extra or {})
-    for student in students:
-        rows = SUBMISSIONS[student]
-        variants[student] = notebook_with_answers(A, {fn: code for fn, (code, _) in rows.items()})
-    results = autograde_variants(A, variants, tmp_path, timeout=NBGRADER_TIMEOUT)
-    for student in students:
-        rows = SUBMISSIONS[student]
-        got = results[student].cells
+    notebooks = {"solution": notebook_with_answers(A, answers), "blank": release_notebook(A)}
+    for student, rows in SUBMISSIONS.items():
+        notebooks[student] = notebook_with_answers(A, {fn: code for fn, (code, _) in rows.items()})
+    assert len(notebooks) <= 8
+    return autograde_variants(A, notebooks, tmp_path_factory.mktemp("grading06"), timeout=NBGRADER_TIMEOUT)
+
+
+@SLOW
+def test_solution_earns_full_marks_and_blank_zero(graded):
+    solution, blank = graded["solution"], graded["blank"]
+    assert set(solution.cells) == {cell for cells in CELLS.values() for cell in cells}
+    assert solution.max_score == TOTAL and solution.score == TOTAL, solution.cells
+    assert blank.score == 0 and blank.max_score == TOTAL, blank.cells
+
+
+@SLOW
+def test_wrong_answers_lose_marks_cheats_earn_none_and_other_answers_earn_all(graded):
+    for student, rows in SUBMISSIONS.items():
+        got = graded[student].cells
         for fn, (_, marks) in rows.items():
             want = {cell: (float(m), points) for (cell, points), m in zip(CELLS[fn].items(), marks, strict=True)}
             assert {cell: got[cell] for cell in CELLS[fn]} == want, (student, fn)
-        assert results[student].score == sum(sum(m) for _, m in rows.values()), (student, got)
-
-    for student, fn, called in (c for c in CHEATS if c[0] in students):
+        assert graded[student].score == sum(sum(m) for _, m in rows.values()), (student, got)
+    for student, fn, called in CHEATS:
         for cell in CELLS[fn]:
-            text = results[student].outputs_text(cell)
+            text = graded[student].outputs_text(cell)
             assert "No marks for this answer" in text and called in text, (student, cell, text[-600:])
-    return results
-
-
-@SLOW
-def test_solution_earns_full_marks_blank_zero_and_wrong_answers_lose_theirs(tmp_path):
-    answers = solution_answers(A)
-    results = _grade(tmp_path, ["v1", "v2", "v3", "v4"],
-                     {"solution": notebook_with_answers(A, answers), "blank": release_notebook(A)})
-
-    solution, blank = results["solution"], results["blank"]
-    assert set(solution.cells) == {cell for cells in CELLS.values() for cell in cells}
-    assert solution.max_score == 9 and solution.score == 9, solution.cells
-    assert blank.score == 0 and blank.max_score == 9, blank.cells
-
-
-@SLOW
-def test_cheats_earn_nothing_and_other_correct_answers_earn_everything(tmp_path):
-    _grade(tmp_path, ["v5", "v6", "v7", "v8"])
+    # every exercise is tried with at least three wrong answers, one cheat and two other correct ones
+    for fn, cells in CELLS.items():
+        totals = [sum(SUBMISSIONS[s][fn][1]) for s in SUBMISSIONS]
+        assert sum(t < sum(cells.values()) for t in totals) >= 4 and totals.count(sum(cells.values())) >= 2, fn
 
 
 def test_the_exercises_state_what_the_hidden_tests_check():
@@ -252,3 +377,9 @@ def test_the_exercises_state_what_the_hidden_tests_check():
     assert "on `model.parameters()` (an iterator" in source
     assert "the tests check your step (its\nobjective and its update) both at the global model and away from it" in source
     assert "`ppml_lab.fl.proximal_term` (the only function of `ppml_lab` this exercise\nallows)" in source
+    # label skew: the pool weighs hospitals by size, and disjoint labels are 0.5, not 1
+    assert "1 = disjoint labels" not in source
+    assert "**all\nscans pooled**" in source and "hospitals of equal size with disjoint labels give **0.5**, not 1" in source
+    # FedAvgM: the rule, the first round, and what momentum is not
+    assert "`None` in the first round, meaning zeros" in source and "unequal numbers of\nexamples and $\\eta \\ne 1$" in source
+    assert "**Momentum is not robust aggregation.**" in source

@@ -1,7 +1,7 @@
 """The anonymization lesson grades full, zero, partial and refuses delegation, with the real nbgrader CLI.
 
-Each variant notebook answers both exercises (graded in separate cells), so one grading run covers a
-k-anonymity answer and an l-diversity answer at once.
+Each submission answers every exercise (graded in separate cells) with one variant, so one grading run
+of eight notebooks covers three wrong answers, one cheat and two other correct answers per exercise.
 """
 
 import pytest
@@ -9,8 +9,6 @@ import pytest
 from autograder.testing import autograde_variants, notebook_with_answers, release_notebook, solution_answers
 
 A = "09_anonymization"
-K_CELLS = ("test_k_anonymity_values", "test_k_anonymity_edges")
-L_CELLS = ("test_l_diversity_values", "test_l_diversity_edges")
 
 # -- k_anonymity: plausible mistakes -----------------------------------------------------------
 # Counts the equivalence classes instead of measuring the smallest one.
@@ -30,19 +28,7 @@ def k_anonymity(df, quasi_identifiers):
         return 0
     return int(df.value_counts(subset=list(quasi_identifiers), dropna=False).min())
 """
-# The largest class: how many people a row could be at most, not at least.
-LARGEST_K = """
-def k_anonymity(df, quasi_identifiers):
-    if len(df) == 0:
-        return 0
-    return int(df.groupby(list(quasi_identifiers), dropna=False, observed=True).size().max())
-"""
-# -- k_anonymity: cheats ------------------------------------------------------------------------
-SIBLING_K = """
-def k_anonymity(df, quasi_identifiers):
-    sizes = anon.equivalence_class_sizes(df, quasi_identifiers)
-    return int(sizes.min()) if len(sizes) else 0
-"""
+# -- k_anonymity: cheat (a result built to pass any comparison) --------------------------------
 DISHONEST_K = """
 class _AnyK(np.int64):
     def __eq__(self, other):
@@ -85,20 +71,7 @@ NAIVE_L = """
 def distinct_l_diversity(df, quasi_identifiers, sensitive):
     return int(df.groupby(list(quasi_identifiers))[sensitive].nunique().min())
 """
-# The most diverse class instead of the least.
-MAX_L = """
-def distinct_l_diversity(df, quasi_identifiers, sensitive):
-    if len(df) == 0:
-        return 0
-    return int(df.groupby(list(quasi_identifiers), dropna=False, observed=True)[sensitive].nunique().max())
-"""
-# -- distinct_l_diversity: cheats ---------------------------------------------------------------
-DELEGATING_L = """
-from ppml_lab.anonymity import distinct_l_diversity as _forward
-
-def distinct_l_diversity(df, quasi_identifiers, sensitive):
-    return _forward(df, quasi_identifiers, sensitive)
-"""
+# -- distinct_l_diversity: cheat (the classes from a sibling function of the kit) ----------------
 SIBLING_L = """
 def distinct_l_diversity(df, quasi_identifiers, sensitive):
     sizes = anon.equivalence_class_sizes(df, quasi_identifiers)  # the classes from the kit, the count by hand
@@ -124,17 +97,148 @@ def distinct_l_diversity(df, quasi_identifiers, sensitive):
     return pairs.groupby(list(quasi_identifiers), dropna=False, observed=True).size().min()
 """
 
-VARIANTS = {
-    # name: (k answer, l answer, marks of the k cells, marks of the l cells)
-    "wrong1": (CLASS_COUNT_K, ROW_COUNT_L, (0, 0), (0, 0)),
-    "wrong2": (NAIVE_K, TABLE_WIDE_L, (3, 0), (0, 0)),
-    "wrong3": (VALUE_COUNTS_K, NAIVE_L, (3, 0), (3, 0)),
-    "wrong4": (LARGEST_K, MAX_L, (0, 0), (0, 0)),
-    "cheat1": (SIBLING_K, DELEGATING_L, (0, 0), (0, 0)),
-    "cheat2": (DISHONEST_K, SIBLING_L, (0, 0), (0, 0)),
-    "alt1": (LOOP_K, SETS_L, (3, 2), (3, 2)),
-    "alt2": (VALUE_COUNTS_FIXED_K, DEDUP_L, (3, 2), (3, 2)),
+# -- ordered_t_closeness: plausible mistakes, cheats, other correct answers --------------------------
+# Half the L1 distance: the categorical EMD, blind to how far the mass moves.
+CATEGORICAL_T = """
+def ordered_t_closeness(df, quasi_identifiers, sensitive):
+    values = np.sort(df[sensitive].unique())
+    if len(values) < 2:
+        return 0.0
+    q = df[sensitive].value_counts(normalize=True).reindex(values, fill_value=0.0).to_numpy()
+    worst = 0.0
+    for _, s in df.groupby(list(quasi_identifiers), dropna=False, observed=True)[sensitive]:
+        p = s.value_counts(normalize=True).reindex(values, fill_value=0.0).to_numpy()
+        worst = max(worst, 0.5 * float(np.abs(p - q).sum()))
+    return worst
+"""
+# The mean distance over classes: the typical class, not the worst one the guarantee is about.
+MEAN_T = """
+def ordered_t_closeness(df, quasi_identifiers, sensitive):
+    values = np.sort(df[sensitive].unique())
+    m = len(values)
+    if m < 2:
+        return 0.0
+    q = df[sensitive].value_counts(normalize=True).reindex(values, fill_value=0.0).to_numpy()
+    dists = []
+    for _, s in df.groupby(list(quasi_identifiers), dropna=False, observed=True)[sensitive]:
+        p = s.value_counts(normalize=True).reindex(values, fill_value=0.0).to_numpy()
+        dists.append(np.abs(np.cumsum(p - q)).sum() / (m - 1))
+    return float(np.mean(dists))
+"""
+# pandas' groupby defaults: a blank quasi-identifier silently leaves the table.
+NAIVE_T = """
+def ordered_t_closeness(df, quasi_identifiers, sensitive):
+    values = np.sort(df[sensitive].unique())
+    m = len(values)
+    if m < 2:
+        return 0.0
+    q = df[sensitive].value_counts(normalize=True).reindex(values, fill_value=0.0).to_numpy()
+    worst = 0.0
+    for _, s in df.groupby(list(quasi_identifiers), observed=True)[sensitive]:
+        p = s.value_counts(normalize=True).reindex(values, fill_value=0.0).to_numpy()
+        worst = max(worst, float(np.abs(np.cumsum(p - q))[:-1].sum() / (m - 1)))
+    return worst
+"""
+# The distance from SciPy: the 1-D Wasserstein distance on value ranks is the ordered EMD times m - 1.
+WASSERSTEIN_T = """
+from scipy.stats import wasserstein_distance
+
+def ordered_t_closeness(df, quasi_identifiers, sensitive):
+    values = np.sort(df[sensitive].unique())
+    m = len(values)
+    if m < 2:
+        return 0.0
+    ranks = np.arange(m)
+    q = df[sensitive].value_counts(normalize=True).reindex(values, fill_value=0.0).to_numpy()
+    worst = 0.0
+    for _, s in df.groupby(list(quasi_identifiers), dropna=False, observed=True)[sensitive]:
+        p = s.value_counts(normalize=True).reindex(values, fill_value=0.0).to_numpy()
+        worst = max(worst, wasserstein_distance(ranks, ranks, p, q) / (m - 1))
+    return worst
+"""
+# Correct: plain Python, counting with dictionaries and moving the surplus along the sorted values.
+LOOP_T = """
+def ordered_t_closeness(df, quasi_identifiers, sensitive):
+    values = sorted(set(df[sensitive]))
+    m = len(values)
+    if m < 2:
+        return 0.0
+    n = len(df)
+    overall = {v: 0 for v in values}
+    classes = {}
+    for _, row in df.iterrows():
+        key = tuple("<missing>" if pd.isna(row[q]) else row[q] for q in quasi_identifiers)
+        classes.setdefault(key, []).append(row[sensitive])
+        overall[row[sensitive]] += 1
+    worst = 0.0
+    for members_of_class in classes.values():
+        carried, cost = 0.0, 0.0
+        for v in values[:-1]:
+            carried += members_of_class.count(v) / len(members_of_class) - overall[v] / n
+            cost += abs(carried)
+        worst = max(worst, cost / (m - 1))
+    return worst
+"""
+# Correct: one table of class distributions (rows) over the sorted values (columns), cumulated at once.
+TABLE_T = """
+def ordered_t_closeness(df, quasi_identifiers, sensitive):
+    if df[sensitive].nunique() < 2:
+        return 0.0
+    shares = (df.groupby(list(quasi_identifiers), dropna=False, observed=True)[sensitive]
+                .value_counts(normalize=True).unstack(fill_value=0.0).sort_index(axis=1))
+    overall = df[sensitive].value_counts(normalize=True).reindex(shares.columns, fill_value=0.0)
+    gaps = (shares - overall).cumsum(axis=1).abs().iloc[:, :-1]
+    return (gaps.sum(axis=1) / (shares.shape[1] - 1)).max()  # a NumPy float
+"""
+
+
+# Every graded function with its graded cells and their points.
+CELLS = {
+    "k_anonymity": {"test_k_anonymity_values": 3.0, "test_k_anonymity_edges": 2.0},
+    "l_diversity": {"test_l_diversity_values": 3.0, "test_l_diversity_edges": 2.0},
+    "t_closeness": {"test_t_closeness_values": 2.0, "test_t_closeness_edges": 2.0},
 }
+# Eight notebooks in all: the solution, the blank release and six submissions. Every submission fills every
+# exercise with one variant (for each exercise three wrong answers, one cheat and two other correct
+# answers), each with the marks it must earn, cell by cell in the order of CELLS.
+SUBMISSIONS = {
+    "s1": {
+        "k_anonymity": (CLASS_COUNT_K, (0, 0)), "l_diversity": (ROW_COUNT_L, (0, 0)),
+        "t_closeness": (CATEGORICAL_T, (0, 0)),
+    },
+    "s2": {
+        "k_anonymity": (NAIVE_K, (3, 0)), "l_diversity": (TABLE_WIDE_L, (0, 0)),
+        "t_closeness": (MEAN_T, (0, 0)),
+    },
+    "s3": {
+        "k_anonymity": (VALUE_COUNTS_K, (3, 0)), "l_diversity": (NAIVE_L, (3, 0)),
+        "t_closeness": (NAIVE_T, (2, 0)),
+    },
+    "s4": {
+        "k_anonymity": (DISHONEST_K, (0, 0)), "l_diversity": (SIBLING_L, (0, 0)),
+        "t_closeness": (WASSERSTEIN_T, (0, 0)),
+    },
+    "s5": {
+        "k_anonymity": (LOOP_K, (3, 2)), "l_diversity": (SETS_L, (3, 2)),
+        "t_closeness": (LOOP_T, (2, 2)),
+    },
+    "s6": {
+        "k_anonymity": (VALUE_COUNTS_FIXED_K, (3, 2)), "l_diversity": (DEDUP_L, (3, 2)),
+        "t_closeness": (TABLE_T, (2, 2)),
+    },
+}
+# Cheats: the submission, the graded cell, and what its message must name.
+CHEATS = [
+    ("s4", "test_k_anonymity_values", "TamperingDetected"),
+    ("s4", "test_l_diversity_values", "ppml_lab.anonymity.equivalence_class_sizes, a function of the kit"),
+    ("s4", "test_l_diversity_edges", "ppml_lab.anonymity.equivalence_class_sizes"),
+    ("s4", "test_t_closeness_values", "scipy.stats.wasserstein_distance"),
+    ("s4", "test_t_closeness_edges", "scipy.stats.wasserstein_distance"),
+]
+TOTAL = sum(sum(cells.values()) for cells in CELLS.values())
+
+# eight gradings of the whole lesson: more than the suite's default per-test limit
+SLOW = pytest.mark.timeout(2400)
 
 
 def _cells_with_errors(result):
@@ -145,31 +249,52 @@ def _cells_with_errors(result):
     ]
 
 
-# a dozen gradings of the whole lesson: more than the suite's default per-test limit
-@pytest.mark.timeout(2400)
-def test_anonymization_lesson_grades_full_zero_partial_refuses_delegation_and_accepts_other_answers(tmp_path):
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """One nbgrader run over all eight notebooks, shared by the tests below."""
     answers = solution_answers(A)
-    assert set(answers) == {"k_anonymity", "l_diversity"}
+    assert set(answers) == set(CELLS)
     notebooks = {"solution": notebook_with_answers(A, answers), "blank": release_notebook(A)}
-    for name, (k, ell, _, _) in VARIANTS.items():
-        notebooks[name] = notebook_with_answers(A, {"k_anonymity": k, "l_diversity": ell})
-    results = autograde_variants(A, notebooks, tmp_path, timeout=2400)
-    full = results["solution"]
-    assert full.max_score == 10 and full.score == 10, full.cells
-    assert results["blank"].score == 0 and results["blank"].max_score == 10, results["blank"].cells
+    for name, rows in SUBMISSIONS.items():
+        notebooks[name] = notebook_with_answers(A, {fn: code for fn, (code, _) in rows.items()})
+    assert len(notebooks) <= 8
+    return autograde_variants(A, notebooks, tmp_path_factory.mktemp("grading09"), timeout=2400)
+
+
+@SLOW
+def test_solution_earns_full_marks_and_blank_zero(graded):
+    full, blank = graded["solution"], graded["blank"]
+    assert set(full.cells) == {cell for cells in CELLS.values() for cell in cells}
+    assert full.max_score == TOTAL and full.score == TOTAL, full.cells
+    assert blank.score == 0 and blank.max_score == TOTAL, blank.cells
     # The lesson runs top to bottom in fast mode; a blank answer fails only its own graded cells.
     assert _cells_with_errors(full) == []
-    assert _cells_with_errors(results["blank"]) == [*K_CELLS, *L_CELLS]
+    assert _cells_with_errors(blank) == [cell for cells in CELLS.values() for cell in cells]
 
-    marks = {name: tuple(results[name].cells[c][0] for c in K_CELLS + L_CELLS) for name in VARIANTS}
-    expected = {name: tuple(float(m) for m in k + ell) for name, (_, _, k, ell) in VARIANTS.items()}
-    assert marks == expected
 
-    # Delegation names what was called, sibling functions of the kit included.
-    cheat1, cheat2 = results["cheat1"], results["cheat2"]
-    assert "the reference implementation it is graded against" in cheat1.outputs_text("test_l_diversity_values")
-    assert "ppml_lab.anonymity.equivalence_class_sizes, a function of the kit" in cheat1.outputs_text(
-        "test_k_anonymity_values"
-    )
-    assert "ppml_lab.anonymity.equivalence_class_sizes" in cheat2.outputs_text("test_l_diversity_edges")
-    assert "TamperingDetected" in cheat2.outputs_text("test_k_anonymity_values")
+@SLOW
+def test_wrong_answers_lose_marks_cheats_earn_none_and_other_answers_earn_all(graded):
+    for student, rows in SUBMISSIONS.items():
+        got = graded[student].cells
+        for fn, (_, marks) in rows.items():
+            want = {cell: (float(m), pts) for (cell, pts), m in zip(CELLS[fn].items(), marks, strict=True)}
+            assert {cell: got[cell] for cell in CELLS[fn]} == want, (student, fn)
+    # Delegation names what was called, sibling functions of the kit included; tampering is named too.
+    for student, cell, called in CHEATS:
+        assert called in graded[student].outputs_text(cell), (student, cell)
+    # every exercise is tried with at least three wrong answers, one cheat and two other correct ones
+    for fn, cells in CELLS.items():
+        full = sum(cells.values())
+        totals = [sum(SUBMISSIONS[s][fn][1]) for s in SUBMISSIONS]
+        assert sum(t < full for t in totals) >= 4 and sum(t == full for t in totals) >= 2, fn
+
+
+def test_the_exercises_state_their_rules_and_the_text_does_not_overstate_dp():
+    source = "\n".join(c.source for c in release_notebook(A).cells if c.cell_type == "markdown")
+    # the categorical rule the edge tests apply, stated in every exercise that groups rows
+    assert source.count("unused categories are no class") >= 3
+    assert "the sorted distinct values $v_1 < \\dots < v_m$ of `sensitive` in the **whole\n  table**" in source
+    assert "ready-made transport distance (`scipy.stats.wasserstein_distance`, POT's `ot.emd`)" in source
+    # DP bounds what is learned because of one person's record, not inference from population statistics
+    assert "bounded by $e^\\varepsilon$, relative" not in source
+    assert "inference from population statistics is not bounded" in source
