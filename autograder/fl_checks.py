@@ -92,3 +92,31 @@ def assert_frequencies(samples: Any, probabilities: Sequence[float], *, name: st
         )
     return stat
 
+
+def masked_vectors(fn: Any, reference: Any, xs: Sequence[Any], seeds: Sequence[dict], bits: int, *,
+                   allowed: Sequence[Any] = ()) -> list[np.ndarray]:
+    """What each client of a secure-aggregation round sends: ``fn(x_i, i, seeds[i], bits)`` for every
+    client, called through ``assert_own_implementation`` on copies, as plain ``uint64`` arrays of the
+    inputs' shapes with every entry in ``[0, 2^bits)``."""
+    from autograder.checks import assert_own_implementation
+
+    out = []
+    for i, x in enumerate(xs):
+        name = f"what client {i} sends"
+        y = assert_own_implementation(fn, reference, np.array(x, copy=True), i, dict(seeds[i]), bits, allowed=allowed)
+        y = as_plain(y, "array", dtype="uint64", shape=np.shape(x), name=name)
+        if y.size and int(y.max()) >= 2**bits:
+            raise AssertionError(f"{name} holds {int(y.max())}, not a value in [0, 2^{bits}): reduce modulo 2^bits")
+        out.append(y)
+    return out
+
+
+def assert_not_revealed(xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], *, max_equal: float = 0.01,
+                        what: str = "its update") -> None:
+    """No client's message ``ys[i]`` shows ``xs[i]``: at most ``max_equal`` of its coordinates are equal."""
+    for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
+        same = float(np.mean(np.asarray(x) == np.asarray(y))) if np.size(x) else 0.0
+        if same > max_equal:
+            raise AssertionError(
+                f"what client {i} sends equals {what} in {same:.0%} of its coordinates: the server would see it"
+            )

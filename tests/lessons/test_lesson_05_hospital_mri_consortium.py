@@ -1,11 +1,13 @@
 """The hospital consortium lesson grades right from wrong with the real nbgrader CLI.
 
 FedAvg's key idea is the weighting by sample counts, so every test uses hospitals of unequal sizes,
-a hospital with no scans, a single hospital and an empty federation. Plausible wrong answers lose
+a hospital with no scans, a single hospital and an empty federation. Pairwise masking is checked for
+what the server receives (never the update, fresh under fresh seeds, uniform) as well as for the
+exact sum. Plausible wrong answers lose
 marks; one of them also patches the checking helpers at module level and another returns an array
 subclass built to pass comparisons, and neither earns a mark; an answer that hands the average to the
 kit earns none and is told what it called; other correct implementations earn everything. All of it
-is one nbgrader run of eight notebooks.
+is one nbgrader run of eight notebooks, each submission filling both answers.
 """
 
 import pytest
@@ -102,16 +104,76 @@ def fedavg_aggregate(results):
 """
 
 
-CELLS = {"fedavg": {"test_fedavg_values": 2.0, "test_fedavg_weights": 1.0}}
-# One submission per variant, with the marks it must earn cell by cell in the order of CELLS (the honest
-# version of ZERO_NAN_DISHONEST, without the subclass, earns (2, 0)).
+# --- pairwise_mask (3 points over three cells) ------------------------------------------------------
+
+# Adds every mask: one-time pads, but nothing cancels in the sum.
+ALL_ADD = """
+def pairwise_mask(x, my_id, pair_seeds, bits):
+    y = np.asarray(x, dtype=np.uint64)
+    for j, seed in pair_seeds.items():
+        y = (y + prg(seed, len(y), bits)) % np.uint64(2**bits)
+    return y
+"""
+# Signs right, masks from NumPy's generator seeded with the shared secret: they cancel, but it is not
+# the cryptographic PRG the protocol (and the exercise) uses.
+SEED_RNG = """
+def pairwise_mask(x, my_id, pair_seeds, bits):
+    y = np.asarray(x, dtype=np.uint64)
+    mod = np.uint64(2**bits)
+    for j, seed in pair_seeds.items():
+        m = np.random.default_rng(int.from_bytes(seed, "big")).integers(0, 2**bits, len(y), dtype=np.uint64)
+        y = (y + m) % mod if my_id < j else (y + mod - m) % mod
+    return y
+"""
+# Each pair masks once: only the lower id adds its mask, so nothing cancels and the highest id sends
+# its update in the clear.
+ONLY_LARGER = """
+def pairwise_mask(x, my_id, pair_seeds, bits):
+    y = np.asarray(x, dtype=np.uint64)
+    for j, seed in pair_seeds.items():
+        if j > my_id:  # each pair masks once
+            y = (y + prg(seed, len(y), bits)) & np.uint64(2**bits - 1)
+    return y
+"""
+# Insecure protocol: sends the update itself (the sum is right, the server sees every update).
+UNMASKED = """
+def pairwise_mask(x, my_id, pair_seeds, bits):
+    return np.asarray(x, dtype=np.uint64) % np.uint64(2**bits)  # the masks cancel in the sum anyway
+"""
+# Correct: Python integers, % 2**bits, peers in sorted order.
+PY_INTS = """
+def pairwise_mask(x, my_id, pair_seeds, bits):
+    out = [int(v) for v in x]
+    for j in sorted(pair_seeds):
+        m = prg(pair_seeds[j], len(out), bits)
+        sign = 1 if my_id < j else -1
+        out = [(v + sign * int(mk)) % 2**bits for v, mk in zip(out, m)]
+    return np.array(out, dtype=np.uint64)
+"""
+# Correct: stacked masks, one signed sum, & (2^bits - 1).
+VECTOR = """
+def pairwise_mask(x, my_id, pair_seeds, bits):
+    ids = list(pair_seeds)
+    masks = np.stack([prg(pair_seeds[j], len(x), bits) for j in ids])
+    plus = masks[[j > my_id for j in ids]].sum(axis=0, dtype=np.uint64)
+    minus = masks[[j < my_id for j in ids]].sum(axis=0, dtype=np.uint64)
+    return (np.asarray(x, dtype=np.uint64) + plus - minus) & np.uint64((1 << bits) - 1)
+"""
+
+
+CELLS = {
+    "fedavg": {"test_fedavg_values": 2.0, "test_fedavg_weights": 1.0},
+    "pairwise_mask": {"test_masking_sum": 1.0, "test_masking_prg": 1.0, "test_masking_hides": 1.0},
+}
+# One submission per row: (fedavg, pairwise_mask) variants, each with the marks it must earn, cell by cell
+# in the order of CELLS (the honest version of ZERO_NAN_DISHONEST, without the subclass, earns (2, 0)).
 SUBMISSIONS = {
-    "v1": {"fedavg": (UNWEIGHTED_PATCHED, (0, 0))},
-    "v2": {"fedavg": (ZERO_NAN_DISHONEST, (0, 0))},
-    "v3": {"fedavg": (IN_PLACE, (2, 0))},
-    "v4": {"fedavg": (DELEGATING, (0, 0))},
-    "v5": {"fedavg": (NP_AVERAGE, (2, 1))},
-    "v6": {"fedavg": (LOOP, (2, 1))},
+    "v1": {"fedavg": (UNWEIGHTED_PATCHED, (0, 0)), "pairwise_mask": (ALL_ADD, (0, 0, 1))},
+    "v2": {"fedavg": (ZERO_NAN_DISHONEST, (0, 0)), "pairwise_mask": (SEED_RNG, (1, 0, 1))},
+    "v3": {"fedavg": (IN_PLACE, (2, 0)), "pairwise_mask": (ONLY_LARGER, (0, 0, 0))},
+    "v4": {"fedavg": (DELEGATING, (0, 0)), "pairwise_mask": (PY_INTS, (1, 1, 1))},
+    "v5": {"fedavg": (NP_AVERAGE, (2, 1)), "pairwise_mask": (UNMASKED, (0, 0, 0))},
+    "v6": {"fedavg": (LOOP, (2, 1)), "pairwise_mask": (VECTOR, (1, 1, 1))},
 }
 CHEATS = [("v4", "fedavg", "ppml_lab.fl.weighted_average")]
 
@@ -133,8 +195,8 @@ def graded(tmp_path_factory):
 def test_solution_earns_full_marks_and_blank_zero(graded):
     solution, blank = graded["solution"], graded["blank"]
     assert set(solution.cells) == {cell for cells in CELLS.values() for cell in cells}
-    assert solution.max_score == 3 and solution.score == 3, solution.cells
-    assert blank.score == 0 and blank.max_score == 3, blank.cells
+    assert solution.max_score == 6 and solution.score == 6, solution.cells
+    assert blank.score == 0 and blank.max_score == 6, blank.cells
 
 
 @pytest.mark.timeout(2700)
@@ -155,6 +217,8 @@ def test_cheats_are_told_what_they_called_and_why(graded):
             text = graded[student].outputs_text(cell)
             assert "No marks for this answer" in text and called in text, (student, cell, text[-600:])
     assert "TamperingDetected" in graded["v2"].outputs_text("test_fedavg_values")
+    # the insecure protocol is told that it sends the update itself
+    assert "a hospital sends its masked update, not the update" in graded["v5"].outputs_text("test_masking_sum")
 
 
 def test_the_exercise_states_what_the_hidden_tests_check():
@@ -162,3 +226,6 @@ def test_the_exercise_states_what_the_hidden_tests_check():
     assert "a hospital with 0 examples contributes nothing" in source
     assert "raise `ValueError`; the arrays you are given are not modified" in source
     assert "no function of `ppml_lab` is allowed" in source
+    assert "must not be its update (at most 1% of coordinates equal)" in source
+    assert "16 equal bins at a p-value of\n$10^{-4}$" in source
+    assert "You may use `prg`" in source
