@@ -110,14 +110,23 @@ autograder.checks.as_plain = lambda value, *a, **k: value
 autograder.checks.assert_own_implementation = lambda f, ref, *a, **k: f(*a, **k)
 ppml_lab.dp.local.KaryRandomizedResponse.estimate = lambda self, reports: krr_estimate(reports, self.epsilon, self.d)
 '''
-# Debiased, then clipped at 0 and renormalised: biased wherever an estimate is negative.
-CLIPPED = '''
+# Debiased, then clipped at 0 and renormalised (biased wherever an estimate is negative; honest, this
+# earns (1, 0)), returned as an array subclass whose comparisons and NumPy functions always pass.
+CLIPPED_DISHONEST = '''
+class _Estimate(np.ndarray):
+    def __eq__(self, other):
+        return np.ones(np.shape(self), dtype=bool)
+    def __sub__(self, other):
+        return np.zeros(np.shape(self)).view(_Estimate)
+    def __array_function__(self, func, types, args, kwargs):
+        return True
+
 def krr_estimate(reports, epsilon, d):
     e = math.exp(epsilon)
     p, q = e / (e + d - 1), 1 / (e + d - 1)
     est = (np.bincount(np.asarray(reports), minlength=d) / len(reports) - q) / (p - q)
     est = np.clip(est, 0, None)  # frequencies cannot be negative
-    return est / est.sum()
+    return (est / est.sum()).view(_Estimate)
 '''
 # Debiased, but np.bincount without minlength: values nobody reported get no estimate.
 NO_MINLENGTH = '''
@@ -166,7 +175,7 @@ CELLS = {
 # cell by cell in the order of CELLS.
 SUBMISSIONS = {
     "v1": {"krr_privatize": (BINARY_P, (1, 0)), "krr_estimate": (NO_DEBIAS_PATCHED, (0, 0))},
-    "v2": {"krr_privatize": (UNIFORM_SELF_DISHONEST, (0, 0)), "krr_estimate": (CLIPPED, (1, 0))},
+    "v2": {"krr_privatize": (UNIFORM_SELF_DISHONEST, (0, 0)), "krr_estimate": (CLIPPED_DISHONEST, (0, 0))},
     "v3": {"krr_privatize": (FIXED_SEED, (0, 1)), "krr_estimate": (NO_MINLENGTH, (1, 0))},
     "v4": {"krr_privatize": (DELEGATING_P, (0, 0)), "krr_estimate": (COUNTER_E, (1, 1))},
     "v5": {"krr_privatize": (LOOP_P, (1, 1)), "krr_estimate": (DELEGATING_E, (0, 0))},
@@ -216,6 +225,7 @@ def test_cheats_are_told_what_they_called_and_why(graded):
             text = graded[student].outputs_text(cell)
             assert "No marks for this answer" in text and called in text, (student, cell, text[-600:])
     assert "TamperingDetected" in graded["v2"].outputs_text("test_krr_privatize")
+    assert "TamperingDetected" in graded["v2"].outputs_text("test_krr_estimate")
 
 
 def test_the_exercises_state_what_the_hidden_tests_check():
