@@ -16,6 +16,7 @@ from ppml_lab.secagg.protocol import (
     ProtocolAbort,
     SecureAggregationServer,
     ThresholdError,
+    pairwise_masked,
     prg,
 )
 
@@ -34,6 +35,7 @@ __all__ = [
     "decode_signed",
     "dequantize",
     "distributed_dp_epsilon",
+    "pairwise_masked",
     "prg",
     "quantize",
     "ring_levels",

@@ -73,6 +73,25 @@ def prg(seed: bytes, length: int, bits: int) -> np.ndarray:
     return np.frombuffer(stream, dtype=np.uint64) & np.uint64((1 << bits) - 1)
 
 
+
+def pairwise_masked(x: np.ndarray, client_id: int, pair_seeds: dict[int, bytes], bits: int) -> np.ndarray:
+    """``x`` (integers in [0, 2^bits)) plus the pairwise masks of one client, modulo 2^bits.
+
+    ``pair_seeds[j]`` is the seed this client shares with client ``j``; the mask ``prg(seed)`` is
+    added when ``client_id < j`` and subtracted otherwise, so over all clients every mask appears once
+    with each sign and the sum of the masked vectors is the sum of the inputs.
+    """
+    if not 1 <= int(bits) <= 63:
+        raise ValueError(f"bits must be in 1..63, got {bits}")
+    mod = np.uint64((1 << int(bits)) - 1)
+    y = np.asarray(x, dtype=np.uint64) & mod
+    for j, seed in pair_seeds.items():
+        if j == client_id:
+            raise ValueError(f"pair_seeds holds a seed for client {client_id} itself")
+        m = prg(seed, len(y), int(bits))
+        y = (y + m) & mod if client_id < j else (y - m) & mod
+    return y
+
 @dataclass
 class _Round:
     """A client's secrets for one aggregation: fresh key pairs and self-mask seed (OS CSPRNG)."""

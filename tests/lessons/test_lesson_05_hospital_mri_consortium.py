@@ -1,31 +1,231 @@
-"""The hospital consortium lesson grades full, zero and partial marks with the real nbgrader CLI."""
+"""The hospital consortium lesson grades right from wrong with the real nbgrader CLI.
+
+FedAvg's key idea is the weighting by sample counts, so every test uses hospitals of unequal sizes,
+a hospital with no scans, a single hospital and an empty federation. Pairwise masking is checked for
+what the server receives (never the update, fresh under fresh seeds, uniform) as well as for the
+exact sum. Plausible wrong answers lose
+marks; one of them also patches the checking helpers at module level and another returns an array
+subclass built to pass comparisons, and neither earns a mark; an answer that hands the average to the
+kit earns none and is told what it called; other correct implementations earn everything. All of it
+is one nbgrader run of eight notebooks, each submission filling both answers.
+"""
+
+import pytest
 
 from autograder.testing import autograde_variants, notebook_with_answers, release_notebook, solution_answers
 
 A = "05_hospital_mri_consortium"
 
-# Plain mean: ignores how many scans each hospital trained on.
-UNWEIGHTED = '''
+# Plain mean: ignores how many scans each hospital trained on; the checking helpers patched at module level.
+UNWEIGHTED_PATCHED = """
+import builtins, math
+import numpy as np
+import numpy.testing
+import autograder.checks
+import autograder.fl_checks
+import ppml_lab.fl
+
 def fedavg_aggregate(results):
     n_arrays = len(results[0][0])
     return [sum(params[i] for params, _ in results) / len(results) for i in range(n_arrays)]
-'''
+
+def _mean(updates, weights):
+    return fedavg_aggregate([(u, w) for u, w in zip(updates, weights)])
+
+np.allclose = lambda *a, **k: True
+np.array_equal = lambda *a, **k: True
+np.max = lambda *a, **k: 0.0
+numpy.testing.assert_allclose = lambda *a, **k: None
+math.isclose = lambda *a, **k: True
+builtins.abs = lambda x: 0.0
+autograder.checks.assert_own_implementation = lambda f, ref, *a, **k: f(*a, **k)
+autograder.fl_checks.as_param_list = lambda value, like, **k: value
+autograder.fl_checks.assert_params_close = lambda *a, **k: None
+ppml_lab.fl.weighted_average = _mean
+"""
+# Weights right, no guard for an empty federation (0 / 0 gives NaN), returned as an array subclass
+# whose comparisons and NumPy functions always pass.
+ZERO_NAN_DISHONEST = """
+class _Params(np.ndarray):
+    def __eq__(self, other):
+        return np.ones(np.shape(self), dtype=bool)
+    def __sub__(self, other):
+        return np.zeros(np.shape(self)).view(_Params)
+    def __array_function__(self, func, types, args, kwargs):
+        return True
+
+def fedavg_aggregate(results):
+    total = sum(n for _, n in results)
+    n_arrays = len(results[0][0]) if results else 0
+    return [np.asarray(sum(p[i] * n for p, n in results) / total).view(_Params) for i in range(n_arrays)]
+"""
+# Accumulates in place into the first hospital's arrays: right values, but the server's copy changes.
+IN_PLACE = """
+def fedavg_aggregate(results):
+    total = sum(n for _, n in results)
+    if total == 0:
+        raise ValueError("no examples")
+    first, n0 = results[0]
+    avg = [a.astype(float, copy=False) for a in first]
+    for a in avg:
+        a *= n0 / total
+    for params, n in results[1:]:
+        for a, p in zip(avg, params):
+            a += p * (n / total)
+    return avg
+"""
+# Hands the average to the kit.
+DELEGATING = """
+from ppml_lab.fl import weighted_average
+
+def fedavg_aggregate(results):
+    return weighted_average([p for p, _ in results], [n for _, n in results])
+"""
+# Correct: np.average over stacked arrays with the counts as weights.
+NP_AVERAGE = """
+def fedavg_aggregate(results):
+    counts = np.array([n for _, n in results], dtype=float)
+    if counts.size == 0 or counts.sum() <= 0:
+        raise ValueError("need at least one hospital with examples")
+    return [np.average(np.stack(arrays), axis=0, weights=counts) for arrays in zip(*(p for p, _ in results))]
+"""
+# Correct: float64 accumulators in a loop, skipping empty hospitals, returned as a tuple.
+LOOP = """
+def fedavg_aggregate(results):
+    kept = [(p, n) for p, n in results if n > 0]
+    if not kept:
+        raise ValueError("no hospital has examples")
+    total = float(sum(n for _, n in kept))
+    out = [np.zeros(np.shape(a), dtype=np.float64) for a in kept[0][0]]
+    for params, n in kept:
+        for acc, p in zip(out, params):
+            acc += np.asarray(p, dtype=np.float64) * (n / total)
+    return tuple(out)
+"""
 
 
-def test_hospital_lesson_grades_full_zero_partial(tmp_path):
+# --- pairwise_mask (3 points over three cells) ------------------------------------------------------
+
+# Adds every mask: one-time pads, but nothing cancels in the sum.
+ALL_ADD = """
+def pairwise_mask(x, my_id, pair_seeds, bits):
+    y = np.asarray(x, dtype=np.uint64)
+    for j, seed in pair_seeds.items():
+        y = (y + prg(seed, len(y), bits)) % np.uint64(2**bits)
+    return y
+"""
+# Signs right, masks from NumPy's generator seeded with the shared secret: they cancel, but it is not
+# the cryptographic PRG the protocol (and the exercise) uses.
+SEED_RNG = """
+def pairwise_mask(x, my_id, pair_seeds, bits):
+    y = np.asarray(x, dtype=np.uint64)
+    mod = np.uint64(2**bits)
+    for j, seed in pair_seeds.items():
+        m = np.random.default_rng(int.from_bytes(seed, "big")).integers(0, 2**bits, len(y), dtype=np.uint64)
+        y = (y + m) % mod if my_id < j else (y + mod - m) % mod
+    return y
+"""
+# Each pair masks once: only the lower id adds its mask, so nothing cancels and the highest id sends
+# its update in the clear.
+ONLY_LARGER = """
+def pairwise_mask(x, my_id, pair_seeds, bits):
+    y = np.asarray(x, dtype=np.uint64)
+    for j, seed in pair_seeds.items():
+        if j > my_id:  # each pair masks once
+            y = (y + prg(seed, len(y), bits)) & np.uint64(2**bits - 1)
+    return y
+"""
+# Insecure protocol: sends the update itself (the sum is right, the server sees every update).
+UNMASKED = """
+def pairwise_mask(x, my_id, pair_seeds, bits):
+    return np.asarray(x, dtype=np.uint64) % np.uint64(2**bits)  # the masks cancel in the sum anyway
+"""
+# Correct: Python integers, % 2**bits, peers in sorted order.
+PY_INTS = """
+def pairwise_mask(x, my_id, pair_seeds, bits):
+    out = [int(v) for v in x]
+    for j in sorted(pair_seeds):
+        m = prg(pair_seeds[j], len(out), bits)
+        sign = 1 if my_id < j else -1
+        out = [(v + sign * int(mk)) % 2**bits for v, mk in zip(out, m)]
+    return np.array(out, dtype=np.uint64)
+"""
+# Correct: stacked masks, one signed sum, & (2^bits - 1).
+VECTOR = """
+def pairwise_mask(x, my_id, pair_seeds, bits):
+    ids = list(pair_seeds)
+    masks = np.stack([prg(pair_seeds[j], len(x), bits) for j in ids])
+    plus = masks[[j > my_id for j in ids]].sum(axis=0, dtype=np.uint64)
+    minus = masks[[j < my_id for j in ids]].sum(axis=0, dtype=np.uint64)
+    return (np.asarray(x, dtype=np.uint64) + plus - minus) & np.uint64((1 << bits) - 1)
+"""
+
+
+CELLS = {
+    "fedavg": {"test_fedavg_values": 2.0, "test_fedavg_weights": 1.0},
+    "pairwise_mask": {"test_masking_sum": 1.0, "test_masking_prg": 1.0, "test_masking_hides": 1.0},
+}
+# One submission per row: (fedavg, pairwise_mask) variants, each with the marks it must earn, cell by cell
+# in the order of CELLS (the honest version of ZERO_NAN_DISHONEST, without the subclass, earns (2, 0)).
+SUBMISSIONS = {
+    "v1": {"fedavg": (UNWEIGHTED_PATCHED, (0, 0)), "pairwise_mask": (ALL_ADD, (0, 0, 1))},
+    "v2": {"fedavg": (ZERO_NAN_DISHONEST, (0, 0)), "pairwise_mask": (SEED_RNG, (1, 0, 1))},
+    "v3": {"fedavg": (IN_PLACE, (2, 0)), "pairwise_mask": (ONLY_LARGER, (0, 0, 0))},
+    "v4": {"fedavg": (DELEGATING, (0, 0)), "pairwise_mask": (PY_INTS, (1, 1, 1))},
+    "v5": {"fedavg": (NP_AVERAGE, (2, 1)), "pairwise_mask": (UNMASKED, (0, 0, 0))},
+    "v6": {"fedavg": (LOOP, (2, 1)), "pairwise_mask": (VECTOR, (1, 1, 1))},
+}
+CHEATS = [("v4", "fedavg", "ppml_lab.fl.weighted_average")]
+
+NBGRADER_TIMEOUT = 2400  # seconds for one nbgrader autograde run of eight notebooks
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Every notebook of this file graded in one nbgrader run: solution, blank and six submissions."""
     answers = solution_answers(A)
-    results = autograde_variants(
-        A,
-        {
-            "solution": notebook_with_answers(A, answers),
-            "blank": release_notebook(A),
-            "unweighted": notebook_with_answers(A, {**answers, "fedavg": UNWEIGHTED}),
-        },
-        tmp_path,
-    )
-    full = results["solution"]
-    assert full.max_score == 3 and full.score == 3, full.cells
-    assert results["blank"].score == 0, results["blank"].cells
-    wrong = results["unweighted"]
-    assert wrong.cells["test_fedavg_values"] == (2.0, 2.0)  # equal sizes: the plain mean agrees
-    assert wrong.cells["test_fedavg_weights"] == (0.0, 1.0)
+    assert set(answers) == set(CELLS)
+    variants = {"solution": notebook_with_answers(A, answers), "blank": release_notebook(A)}
+    for student, rows in SUBMISSIONS.items():
+        variants[student] = notebook_with_answers(A, {fn: code for fn, (code, _) in rows.items()})
+    return autograde_variants(A, variants, tmp_path_factory.mktemp("hospitals"), timeout=NBGRADER_TIMEOUT)
+
+
+@pytest.mark.timeout(2700)
+def test_solution_earns_full_marks_and_blank_zero(graded):
+    solution, blank = graded["solution"], graded["blank"]
+    assert set(solution.cells) == {cell for cells in CELLS.values() for cell in cells}
+    assert solution.max_score == 6 and solution.score == 6, solution.cells
+    assert blank.score == 0 and blank.max_score == 6, blank.cells
+
+
+@pytest.mark.timeout(2700)
+@pytest.mark.parametrize("student", sorted(SUBMISSIONS))
+def test_each_variant_earns_exactly_its_marks(graded, student):
+    rows = SUBMISSIONS[student]
+    got = graded[student].cells
+    for fn, (_, marks) in rows.items():
+        want = {cell: (float(m), points) for (cell, points), m in zip(CELLS[fn].items(), marks, strict=True)}
+        assert {cell: got[cell] for cell in CELLS[fn]} == want, (student, fn)
+    assert graded[student].score == sum(sum(m) for _, m in rows.values()), (student, got)
+
+
+@pytest.mark.timeout(2700)
+def test_cheats_are_told_what_they_called_and_why(graded):
+    for student, fn, called in CHEATS:
+        for cell in CELLS[fn]:
+            text = graded[student].outputs_text(cell)
+            assert "No marks for this answer" in text and called in text, (student, cell, text[-600:])
+    assert "TamperingDetected" in graded["v2"].outputs_text("test_fedavg_values")
+    # the insecure protocol is told that it sends the update itself
+    assert "a hospital sends its masked update, not the update" in graded["v5"].outputs_text("test_masking_sum")
+
+
+def test_the_exercise_states_what_the_hidden_tests_check():
+    source = "\n".join(c.source for c in release_notebook(A).cells if c.cell_type == "markdown")
+    assert "a hospital with 0 examples contributes nothing" in source
+    assert "raise `ValueError`; the arrays you are given are not modified" in source
+    assert "no function of `ppml_lab` is allowed" in source
+    assert "must not be its update (at most 1% of coordinates equal)" in source
+    assert "16 equal bins at a p-value of\n$10^{-4}$" in source
+    assert "You may use `prg`" in source

@@ -1,14 +1,19 @@
-"""The device-telemetry lesson grades full, zero and partial marks with the real nbgrader CLI."""
+"""The device-telemetry lesson grades right from wrong with the real nbgrader CLI.
+
+For each graded function: plausible wrong answers lose that function's marks, answers that hand the
+work to the kit earn none of them (and say which function they called), dishonest values (an array
+subclass built to pass comparisons) and module-level patches of the checking helpers earn nothing, and
+other correct implementations earn all of them. Each submission fills both answers with one variant
+each, so six submissions cover every variant in one grading run.
+"""
+
+import pytest
 
 from autograder.testing import autograde_variants, notebook_with_answers, release_notebook, solution_answers
 
 A = "07_device_telemetry"
-
-# Returns the raw report frequencies: biased towards uniform.
-NO_DEBIAS = '''
-def krr_estimate(reports, epsilon, d):
-    return np.bincount(np.asarray(reports), minlength=d) / len(reports)
-'''
+# --- krr_privatize (2 points over two cells) -------------------------------------------------------
+# --- krr_privatize: wrong ------------------------------------------------------------------------
 # Keeps the true value with probability e^eps / (e^eps + 1), the binary formula, whatever d is.
 BINARY_P = '''
 def krr_privatize(values, epsilon, d, rng):
@@ -18,24 +23,214 @@ def krr_privatize(values, epsilon, d, rng):
     other = (values + rng.integers(1, d, values.shape)) % d
     return np.where(keep, values, other)
 '''
+# Lies by drawing uniformly over all d values, the true one included: it is kept too often.
+UNIFORM_SELF_BODY = '''
+def _uniform_self(values, epsilon, d, rng):
+    values = np.asarray(values)
+    p = math.exp(epsilon) / (math.exp(epsilon) + d - 1)
+    keep = rng.random(values.shape) < p
+    return np.where(keep, values, rng.integers(0, d, values.shape))
+'''
+UNIFORM_SELF = UNIFORM_SELF_BODY + '''
+def krr_privatize(values, epsilon, d, rng):
+    return _uniform_self(values, epsilon, d, rng)
+'''
+# The same mistake, returned as an array subclass whose comparisons and NumPy functions always pass.
+UNIFORM_SELF_DISHONEST = UNIFORM_SELF_BODY + '''
+class _Reports(np.ndarray):
+    def __eq__(self, other):
+        return np.ones(np.shape(self), dtype=bool)
+    def __ne__(self, other):
+        return np.zeros(np.shape(self), dtype=bool)
+    def __array_function__(self, func, types, args, kwargs):
+        return True
+
+def krr_privatize(values, epsilon, d, rng):
+    return _uniform_self(values, epsilon, d, rng).view(_Reports)
+'''
+# A generator of its own, seeded for reproducibility: the rng argument is ignored.
+FIXED_SEED = '''
+def krr_privatize(values, epsilon, d, rng):
+    gen = np.random.default_rng(0)  # reproducible reports
+    values = np.asarray(values)
+    p = math.exp(epsilon) / (math.exp(epsilon) + d - 1)
+    keep = gen.random(values.shape) < p
+    other = (values + gen.integers(1, d, values.shape)) % d
+    return np.where(keep, values, other)
+'''
+# --- krr_privatize: cheat ------------------------------------------------------------------------
+# Hands the report to the kit's k-RR oracle.
+DELEGATING_P = '''
+from ppml_lab.dp.local import KaryRandomizedResponse
+
+def krr_privatize(values, epsilon, d, rng):
+    return KaryRandomizedResponse(epsilon, d).privatize(values, rng=rng)
+'''
+# --- krr_privatize: correct ----------------------------------------------------------------------
+# Correct: one rng.choice per device with the k-RR probabilities.
+LOOP_P = '''
+def krr_privatize(values, epsilon, d, rng):
+    e = math.exp(epsilon)
+    out = []
+    for v in values:
+        probs = np.full(d, 1 / (e + d - 1))
+        probs[v] = e / (e + d - 1)
+        out.append(int(rng.choice(d, p=probs)))
+    return np.array(out, dtype=np.int64)
+'''
+# Correct: a lie drawn from d - 1 values and shifted past the true one, int32 arrays.
+SHIFT_P = '''
+def krr_privatize(values, epsilon, d, rng):
+    values = np.asarray(values, dtype=np.int32)
+    lie = rng.random(len(values)) >= math.exp(epsilon) / (math.exp(epsilon) + d - 1)
+    other = rng.integers(0, d - 1, len(values), dtype=np.int32)
+    other = other + (other >= values)  # skip the true value
+    return np.where(lie, other, values)
+'''
+# --- krr_estimate (2 points over two cells) --------------------------------------------------------
+# --- krr_estimate: wrong -------------------------------------------------------------------------
+# The raw report frequencies (biased towards uniform), with the checking helpers patched at module level.
+NO_DEBIAS_PATCHED = '''
+import builtins, math
+import numpy as np
+import numpy.testing
+import autograder.checks
+import autograder.fl_checks
+import ppml_lab.dp.local
+
+def krr_estimate(reports, epsilon, d):
+    return np.bincount(np.asarray(reports), minlength=d) / len(reports)
+
+np.allclose = lambda *a, **k: True
+np.max = lambda *a, **k: 0.0
+numpy.testing.assert_allclose = lambda *a, **k: None
+math.isclose = lambda *a, **k: True
+builtins.abs = lambda x: 0.0
+autograder.checks.as_plain = lambda value, *a, **k: value
+autograder.checks.assert_own_implementation = lambda f, ref, *a, **k: f(*a, **k)
+ppml_lab.dp.local.KaryRandomizedResponse.estimate = lambda self, reports: krr_estimate(reports, self.epsilon, self.d)
+'''
+# Debiased, then clipped at 0 and renormalised (biased wherever an estimate is negative; honest, this
+# earns (1, 0)), returned as an array subclass whose comparisons and NumPy functions always pass.
+CLIPPED_DISHONEST = '''
+class _Estimate(np.ndarray):
+    def __eq__(self, other):
+        return np.ones(np.shape(self), dtype=bool)
+    def __sub__(self, other):
+        return np.zeros(np.shape(self)).view(_Estimate)
+    def __array_function__(self, func, types, args, kwargs):
+        return True
+
+def krr_estimate(reports, epsilon, d):
+    e = math.exp(epsilon)
+    p, q = e / (e + d - 1), 1 / (e + d - 1)
+    est = (np.bincount(np.asarray(reports), minlength=d) / len(reports) - q) / (p - q)
+    est = np.clip(est, 0, None)  # frequencies cannot be negative
+    return (est / est.sum()).view(_Estimate)
+'''
+# Debiased, but np.bincount without minlength: values nobody reported get no estimate.
+NO_MINLENGTH = '''
+def krr_estimate(reports, epsilon, d):
+    e = math.exp(epsilon)
+    p, q = e / (e + d - 1), 1 / (e + d - 1)
+    counts = np.bincount(reports)
+    return (counts / len(reports) - q) / (p - q)
+'''
+# --- krr_estimate: cheat -------------------------------------------------------------------------
+# Hands the estimate to the kit's k-RR oracle.
+DELEGATING_E = '''
+from ppml_lab.dp.local import KaryRandomizedResponse
+
+def krr_estimate(reports, epsilon, d):
+    return KaryRandomizedResponse(epsilon, d).estimate(np.asarray(reports))
+'''
+# --- krr_estimate: correct -----------------------------------------------------------------------
+# Correct: a Counter and a list of Python floats.
+COUNTER_E = '''
+from collections import Counter
+
+def krr_estimate(reports, epsilon, d):
+    e = math.exp(epsilon)
+    p, q = e / (e + d - 1), 1 / (e + d - 1)
+    counts = Counter(int(r) for r in reports)
+    n = len(reports)
+    return [(counts.get(v, 0) / n - q) / (p - q) for v in range(d)]
+'''
+# Correct: np.unique counts and the estimate rewritten as (f (e^eps + d - 1) - 1) / (e^eps - 1).
+UNIQUE_E = '''
+def krr_estimate(reports, epsilon, d):
+    values, counts = np.unique(np.asarray(reports), return_counts=True)
+    freq = np.zeros(d)
+    freq[values] = counts / counts.sum()
+    e = np.float64(math.exp(epsilon))
+    return (freq * (e + d - 1) - 1) / (e - 1)
+'''
 
 
-def test_telemetry_lesson_grades_full_zero_partial(tmp_path):
+CELLS = {
+    "krr_privatize": {"test_krr_privatize": 1.0, "test_krr_distribution": 1.0},
+    "krr_estimate": {"test_krr_estimate": 1.0, "test_krr_estimate_edges": 1.0},
+}
+# One submission per row: (krr_privatize, krr_estimate) variants, each with the marks it must earn,
+# cell by cell in the order of CELLS.
+SUBMISSIONS = {
+    "v1": {"krr_privatize": (BINARY_P, (1, 0)), "krr_estimate": (NO_DEBIAS_PATCHED, (0, 0))},
+    "v2": {"krr_privatize": (UNIFORM_SELF_DISHONEST, (0, 0)), "krr_estimate": (CLIPPED_DISHONEST, (0, 0))},
+    "v3": {"krr_privatize": (FIXED_SEED, (0, 1)), "krr_estimate": (NO_MINLENGTH, (1, 0))},
+    "v4": {"krr_privatize": (DELEGATING_P, (0, 0)), "krr_estimate": (COUNTER_E, (1, 1))},
+    "v5": {"krr_privatize": (LOOP_P, (1, 1)), "krr_estimate": (DELEGATING_E, (0, 0))},
+    "v6": {"krr_privatize": (SHIFT_P, (1, 1)), "krr_estimate": (UNIQUE_E, (1, 1))},
+}
+# Cheats: the submission, the function it hands its work to, and the name the message must give.
+CHEATS = [("v4", "krr_privatize", "ppml_lab.dp.local.KaryRandomizedResponse"),
+          ("v5", "krr_estimate", "ppml_lab.dp.local.KaryRandomizedResponse")]
+
+NBGRADER_TIMEOUT = 2400  # seconds for one nbgrader autograde run of eight notebooks
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Every notebook of this file graded in one nbgrader run: solution, blank and six submissions."""
     answers = solution_answers(A)
-    results = autograde_variants(
-        A,
-        {
-            "solution": notebook_with_answers(A, answers),
-            "blank": release_notebook(A),
-            "nodebias": notebook_with_answers(A, {**answers, "krr_estimate": NO_DEBIAS}),
-            "binaryp": notebook_with_answers(A, {**answers, "krr_privatize": BINARY_P}),
-        },
-        tmp_path,
-    )
-    full = results["solution"]
-    assert full.max_score == 4 and full.score == 4, full.cells
-    assert results["blank"].score == 0, results["blank"].cells
-    assert results["nodebias"].cells["test_krr_estimate"] == (0.0, 2.0)
-    assert results["nodebias"].score == 2
-    assert results["binaryp"].cells["test_krr_privatize"] == (0.0, 2.0)
-    assert results["binaryp"].score == 2
+    assert set(answers) == set(CELLS)
+    variants = {"solution": notebook_with_answers(A, answers), "blank": release_notebook(A)}
+    for student, rows in SUBMISSIONS.items():
+        variants[student] = notebook_with_answers(A, {fn: code for fn, (code, _) in rows.items()})
+    return autograde_variants(A, variants, tmp_path_factory.mktemp("telemetry"), timeout=NBGRADER_TIMEOUT)
+
+
+@pytest.mark.timeout(2700)
+def test_solution_earns_full_marks_and_blank_zero(graded):
+    solution, blank = graded["solution"], graded["blank"]
+    assert set(solution.cells) == {cell for cells in CELLS.values() for cell in cells}
+    assert solution.max_score == 4 and solution.score == 4, solution.cells
+    assert blank.score == 0 and blank.max_score == 4, blank.cells
+
+
+@pytest.mark.timeout(2700)
+@pytest.mark.parametrize("student", sorted(SUBMISSIONS))
+def test_each_variant_earns_exactly_its_marks(graded, student):
+    rows = SUBMISSIONS[student]
+    got = graded[student].cells
+    for fn, (_, marks) in rows.items():
+        want = {cell: (float(m), points) for (cell, points), m in zip(CELLS[fn].items(), marks, strict=True)}
+        assert {cell: got[cell] for cell in CELLS[fn]} == want, (student, fn)
+    assert graded[student].score == sum(sum(m) for _, m in rows.values()), (student, got)
+
+
+@pytest.mark.timeout(2700)
+def test_cheats_are_told_what_they_called_and_why(graded):
+    for student, fn, called in CHEATS:
+        for cell in CELLS[fn]:
+            text = graded[student].outputs_text(cell)
+            assert "No marks for this answer" in text and called in text, (student, cell, text[-600:])
+    assert "TamperingDetected" in graded["v2"].outputs_text("test_krr_privatize")
+    assert "TamperingDetected" in graded["v2"].outputs_text("test_krr_estimate")
+
+
+def test_the_exercises_state_what_the_hidden_tests_check():
+    source = "\n".join(c.source for c in release_notebook(A).cells if c.cell_type == "markdown")
+    assert "failing below a p-value of $10^{-4}$" in source
+    assert "expect the same reports, and with another seed different ones" in source
+    assert "neither clipped at 0 nor renormalised" in source
+    assert "No function of `ppml_lab` is allowed in this exercise" in source
