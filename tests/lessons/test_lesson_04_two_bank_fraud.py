@@ -1,22 +1,134 @@
-"""The two-bank SMPC lesson grades full, zero and partial marks with the real nbgrader CLI."""
+"""The two-bank SMPC lesson grades full, zero and partial marks with the real nbgrader CLI, refuses
+delegation and insecure protocols (graded on what they reveal, not only on their result), and accepts
+other correct answers.
 
-from autograder.testing import autograde_variants, notebook_with_answers, release_notebook, solution_answers
+Every submission answers every exercise with one variant (a plausible mistake, a cheat or another
+correct answer), so one grading run of eight notebooks covers them all; a few more cheats run
+against the same graded cells in this process.
+"""
+
+import re
+
+import pytest
+
+from autograder.testing import (
+    autograde_variants,
+    notebook_with_answers,
+    release_notebook,
+    solution_answers,
+    source_notebook,
+)
 
 A = "04_two_bank_fraud"
+CELLS = {"test_beaver_local": 2.0, "test_beaver_protocol": 2.0, "test_beaver_rounds": 1.0, "test_batched": 2.0}
 
+# --- beaver_local_share: plausible mistakes ------------------------------------------------------
 # Forgets the public d*e term.
-WRONG_LOCAL = '''
+NO_DE_LOCAL = '''
 def beaver_local_share(d, e, a_i, b_i, c_i, party):
     return c_i + d * b_i + e * a_i
 '''
-# Correct, but opens d and e in two separate rounds.
+# Both banks add d*e: the product carries it twice.
+BOTH_ADD_LOCAL = '''
+def beaver_local_share(d, e, a_i, b_i, c_i, party):
+    return c_i + d * b_i + e * a_i + d * e
+'''
+# Pairs each opened value with the wrong triple share (d with a, e with b).
+SWAPPED_LOCAL = '''
+def beaver_local_share(d, e, a_i, b_i, c_i, party):
+    z = c_i + d * a_i + e * b_i
+    if party == 0:
+        z = z + d * e
+    return z
+'''
+# --- beaver_local_share: a cheat -------------------------------------------------------------------
+DELEGATING_LOCAL = '''
+from ppml_lab.smpc.protocol import beaver_local_share as _kit_local
+
+def beaver_local_share(d, e, a_i, b_i, c_i, party):
+    return _kit_local(d, e, a_i, b_i, c_i, party)
+'''
+# --- beaver_local_share: other correct answers ---------------------------------------------------
+TERNARY_LOCAL = '''
+def beaver_local_share(d, e, a_i, b_i, c_i, party):
+    return c_i + d * b_i + e * a_i + (d * e if party == 0 else np.zeros_like(d))
+'''
+PYTHON_INT_LOCAL = '''
+def beaver_local_share(d, e, a_i, b_i, c_i, party):
+    # Python integers, reduced mod 2^64 by hand
+    flat = [(int(c) + int(dd) * int(b) + int(ee) * int(a) + (int(dd) * int(ee) if party == 0 else 0)) % 2**64
+            for dd, ee, a, b, c in zip(d.ravel(), e.ravel(), a_i.ravel(), b_i.ravel(), c_i.ravel())]
+    return np.array(flat, dtype=np.uint64).reshape(d.shape)
+'''
+
+# --- beaver_multiply_shares: plausible mistakes (each computes its shares inline) ----------------
+# Right result, but d and e are opened in two rounds.
 TWO_ROUNDS = '''
 def beaver_multiply_shares(x_shares, y_shares, triple, transport):
     dd = transport.exchange([x_shares[i] - triple.a[i] for i in range(2)])
     ee = transport.exchange([y_shares[i] - triple.b[i] for i in range(2)])
     d, e = dd[0] + dd[1], ee[0] + ee[1]
-    return [beaver_local_share(d, e, triple.a[i], triple.b[i], triple.c[i], i) for i in range(2)]
+    z = [triple.c[i] + d * triple.b[i] + e * triple.a[i] for i in range(2)]
+    z[0] = z[0] + d * e
+    return z
 '''
+# Takes party 0's message for the opened value, forgetting to add party 1's.
+ONE_MESSAGE = '''
+def beaver_multiply_shares(x_shares, y_shares, triple, transport):
+    n = x_shares[0].size
+    opened = transport.exchange([np.concatenate([(x_shares[i] - triple.a[i]).ravel(),
+                                                 (y_shares[i] - triple.b[i]).ravel()]) for i in range(2)])
+    d, e = opened[0][:n].reshape(x_shares[0].shape), opened[0][n:].reshape(x_shares[0].shape)
+    z = [triple.c[i] + d * triple.b[i] + e * triple.a[i] for i in range(2)]
+    z[0] = z[0] + d * e
+    return z
+'''
+# Opens d, but each bank uses its own y_i - b_i for e.
+E_NOT_OPENED = '''
+def beaver_multiply_shares(x_shares, y_shares, triple, transport):
+    opened = transport.exchange([x_shares[i] - triple.a[i] for i in range(2)])
+    d = opened[0] + opened[1]
+    z = []
+    for i in range(2):
+        e = y_shares[i] - triple.b[i]
+        z.append(triple.c[i] + d * triple.b[i] + e * triple.a[i] + (d * e if i == 0 else 0))
+    return z
+'''
+# --- beaver_multiply_shares: an insecure protocol ------------------------------------------------
+# Opens x and y in one round, multiplies in the clear, re-shares: right result, one round.
+OPENS_INPUTS = '''
+def beaver_multiply_shares(x_shares, y_shares, triple, transport):
+    n = x_shares[0].size
+    opened = transport.exchange([np.concatenate([x_shares[i].ravel(), y_shares[i].ravel()]) for i in range(2)])
+    both = opened[0] + opened[1]
+    z = (both[:n] * both[n:]).reshape(x_shares[0].shape)
+    mask = np.random.default_rng().integers(0, 2**64, z.shape, dtype=np.uint64, endpoint=False)
+    return [z - mask, mask]
+'''
+# --- beaver_multiply_shares: other correct answers -----------------------------------------------
+PER_PARTY = '''
+def beaver_multiply_shares(x_shares, y_shares, triple, transport):
+    # each bank's own code, run for both banks by the transport (as over a real network)
+    def bank(p, channel):
+        mine = np.concatenate([(x_shares[p] - triple.a[p]).ravel(), (y_shares[p] - triple.b[p]).ravel()])
+        both = mine + channel.exchange(mine)
+        n = x_shares[p].size
+        d, e = both[:n].reshape(x_shares[p].shape), both[n:].reshape(x_shares[p].shape)
+        return beaver_local_share(d, e, triple.a[p], triple.b[p], triple.c[p], p)
+    return transport.run(bank)
+'''
+STACKED = '''
+def beaver_multiply_shares(x_shares, y_shares, triple, transport):
+    opened = transport.exchange([np.stack([x_shares[i] - triple.a[i], y_shares[i] - triple.b[i]]) for i in range(2)])
+    d, e = opened[0] + opened[1]
+    shares = []
+    for i in range(2):
+        z = triple.c[i] + d * triple.b[i] + e * triple.a[i]
+        shares.append(z + d * e if i == 0 else z)
+    return shares
+'''
+
+# --- batched_scores: plausible mistakes ----------------------------------------------------------
 # The unbatched loop the lab warns about.
 LOOPED = '''
 def batched_scores(X, w):
@@ -24,28 +136,140 @@ def batched_scores(X, w):
     parts = [(X[i] * w).sum() for i in range(X.shape[0])]
     return SharedTensor([np.array([p.shares[k] for p in parts]) for k in range(2)], X.session)
 '''
+# One product per feature: rounds grow with d.
+PER_FEATURE = '''
+def batched_scores(X, w):
+    total = X[:, 0] * w[0]
+    for j in range(1, X.shape[1]):
+        total = total + X[:, j] * w[j]
+    return total
+'''
+# Opens the scores: the right numbers, but revealed, where the next step needs them shared.
+REVEALED = '''
+def batched_scores(X, w):
+    return (X @ w).reveal()
+'''
+# --- batched_scores: an insecure protocol --------------------------------------------------------
+# Reveals X and multiplies the public matrix by the shared w: MUL_ROUNDS rounds, right scores.
+REVEALS_X = '''
+def batched_scores(X, w):
+    return X.reveal() @ w
+'''
+# --- batched_scores: other correct answers -------------------------------------------------------
+BROADCAST = '''
+def batched_scores(X, w):
+    return (X * w).sum(axis=1)
+'''
+COLUMN = '''
+def batched_scores(X, w):
+    return (X @ w.reshape(-1, 1)).reshape(-1)
+'''
+
+VARIANTS = {
+    # name: (local, protocol, batched), marks per cell in CELLS order
+    "wrong1": ((NO_DE_LOCAL, TWO_ROUNDS, LOOPED), (0, 2, 0, 0)),
+    "wrong2": ((BOTH_ADD_LOCAL, ONE_MESSAGE, PER_FEATURE), (0, 0, 1, 0)),
+    "wrong3": ((SWAPPED_LOCAL, E_NOT_OPENED, REVEALED), (0, 0, 1, 0)),
+    "cheat": ((DELEGATING_LOCAL, OPENS_INPUTS, REVEALS_X), (0, 0, 0, 0)),
+    "alt1": ((TERNARY_LOCAL, PER_PARTY, BROADCAST), (2, 2, 1, 2)),
+    "alt2": ((PYTHON_INT_LOCAL, STACKED, COLUMN), (2, 2, 1, 2)),
+}
 
 
-def test_two_bank_lesson_grades_full_zero_partial(tmp_path):
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
     answers = solution_answers(A)
-    results = autograde_variants(
-        A,
-        {
-            "solution": notebook_with_answers(A, answers),
-            "blank": release_notebook(A),
-            "wronglocal": notebook_with_answers(A, {**answers, "beaver_local": WRONG_LOCAL}),
-            "tworounds": notebook_with_answers(A, {**answers, "beaver_protocol": TWO_ROUNDS, "batched": LOOPED}),
-        },
-        tmp_path,
-    )
-    full = results["solution"]
-    assert full.max_score == 7 and full.score == 7, full.cells
-    assert results["blank"].score == 0, results["blank"].cells
-    wrong = results["wronglocal"]
-    assert wrong.cells["test_beaver_local"] == (0.0, 2.0)
-    assert wrong.score < 7
-    two = results["tworounds"]
-    assert two.cells["test_beaver_protocol"] == (2.0, 2.0)
-    assert two.cells["test_beaver_rounds"] == (0.0, 1.0)
-    assert two.cells["test_batched"] == (0.0, 2.0)
-    assert two.score == 4
+    assert set(answers) == {"beaver_local", "beaver_protocol", "batched"}
+    notebooks = {"solution": notebook_with_answers(A, answers), "blank": release_notebook(A)}
+    for name, ((local, protocol, batched), _) in VARIANTS.items():
+        notebooks[name] = notebook_with_answers(
+            A, {"beaver_local": local, "beaver_protocol": protocol, "batched": batched}
+        )
+    assert len(notebooks) <= 8
+    return autograde_variants(A, notebooks, tmp_path_factory.mktemp("grade04"), timeout=1800)
+
+
+@pytest.mark.timeout(1800)
+def test_two_bank_lesson_grades_solution_full_and_blank_zero(graded):
+    full, blank = graded["solution"], graded["blank"]
+    assert full.cells == {k: (v, v) for k, v in CELLS.items()}, full.cells
+    assert full.score == full.max_score == sum(CELLS.values())
+    assert blank.score == 0 and blank.max_score == sum(CELLS.values()), blank.cells
+
+
+@pytest.mark.timeout(1800)
+def test_two_bank_lesson_marks_wrong_answers_cheats_and_alternatives(graded):
+    marks = {name: tuple(graded[name].cells[c][0] for c in CELLS) for name in VARIANTS}
+    assert marks == {name: tuple(float(m) for m in want) for name, (_, want) in VARIANTS.items()}
+
+
+@pytest.mark.timeout(1800)
+def test_two_bank_lesson_says_what_leaked_and_what_was_called(graded):
+    cheat = graded["cheat"]
+    assert "the reference implementation it is graded against" in cheat.outputs_text("test_beaver_local")
+    assert "a round opened x or y" in cheat.outputs_text("test_beaver_protocol")
+    rounds = cheat.outputs_text("test_beaver_rounds")  # one round, but it opens x and y
+    assert "the protocol is not secret" in rounds and "equals x" in rounds, rounds
+    batched = cheat.outputs_text("test_batched")
+    assert "the protocol is not secret" in batched and "it holds X" in batched, batched
+    assert "2 rounds" in graded["wrong1"].outputs_text("test_beaver_rounds")
+
+
+# --- more cheats, against the same graded cells in this process -----------------------------------
+# Hands the protocol to the kit.
+DELEGATING_PROTOCOL = '''
+from ppml_lab.smpc import beaver_multiply_shares as _kit_multiply
+
+def beaver_multiply_shares(x_shares, y_shares, triple, transport):
+    return _kit_multiply(x_shares, y_shares, triple, transport)
+'''
+# Sends the masked values for show, but adds up both banks' shares in this process.
+LOCAL_RECONSTRUCTION = '''
+def beaver_multiply_shares(x_shares, y_shares, triple, transport):
+    transport.exchange([np.concatenate([(x_shares[i] - triple.a[i]).ravel(), (y_shares[i] - triple.b[i]).ravel()])
+                        for i in range(2)])
+    z = (x_shares[0] + x_shares[1]) * (y_shares[0] + y_shares[1])
+    mask = np.random.default_rng().integers(0, 2**64, z.shape, dtype=np.uint64, endpoint=False)
+    return [z - mask, mask]
+'''
+DELEGATING_SCORES = '''
+from ppml_lab.smpc.logistic import batched_scores as _kit_scores
+
+def batched_scores(X, w):
+    return _kit_scores(X, w)
+'''
+
+
+@pytest.fixture(scope="module")
+def lesson():
+    sources = {
+        c.metadata.get("nbgrader", {}).get("grade_id"): c.source
+        for c in source_notebook(A).cells
+        if c.cell_type == "code"
+    }
+    namespace: dict = {}
+    exec(sources["setup"], namespace)
+    exec("from ppml_lab.smpc import SharedTensor, Transport", namespace)  # imported by earlier graded cells
+    exec(sources["beaver_local"], namespace)
+    exec(sources["test_beaver_local"], namespace)  # defines the dealer the later cells use
+    return sources, namespace
+
+
+@pytest.mark.parametrize(
+    ("answer_id", "cells", "answer", "message"),
+    [
+        ("beaver_protocol", ("test_beaver_protocol", "test_beaver_rounds"), DELEGATING_PROTOCOL,
+         "the reference implementation"),
+        ("beaver_protocol", ("test_beaver_protocol", "test_beaver_rounds"), LOCAL_RECONSTRUCTION,
+         "share of x*y changed when only party"),
+        ("batched", ("test_batched",), DELEGATING_SCORES, "the reference implementation"),
+    ],
+    ids=["delegating-protocol", "local-reconstruction", "delegating-scores"],
+)
+def test_graded_cells_refuse_more_cheats(lesson, answer_id, cells, answer, message):
+    sources, base = lesson
+    for cell in cells:
+        namespace = dict(base)
+        exec(answer, namespace)
+        with pytest.raises(AssertionError, match=re.escape(message)):
+            exec(sources[cell], namespace)
