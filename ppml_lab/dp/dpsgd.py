@@ -97,6 +97,33 @@ def add_gaussian_noise(
     return summed + noise_generator(rng).normal(0.0, noise_multiplier * max_norm, summed.shape)
 
 
+def logistic_dp_sgd_step(
+    weights: np.ndarray,
+    X: np.ndarray,
+    y: np.ndarray,
+    sample_rate: float,
+    noise_multiplier: float,
+    max_norm: float,
+    lr: float,
+    rng: np.random.Generator | int | None = None,
+) -> np.ndarray:
+    """One DP-SGD step of logistic regression; returns the new ``[w, b]``.
+
+    Poisson sampling (each row joins with ``sample_rate``), per-example clipping to ``max_norm``,
+    Gaussian noise of std ``noise_multiplier * max_norm`` on the sum, and division by the *expected*
+    batch size ``sample_rate * len(X)``: the drawn batch size depends on who was sampled, so dividing by
+    it would leak.
+    """
+    check_float("sample_rate", sample_rate, minimum=0.0, maximum=1.0, min_inclusive=False)
+    gen = noise_generator(rng)
+    w = np.asarray(weights, dtype=float)
+    idx = poisson_sample(len(X), sample_rate, gen)
+    grads = logistic_per_sample_gradients(w, X[idx], y[idx])
+    summed = clip_per_sample_gradients(grads, max_norm).sum(axis=0) if len(idx) else np.zeros_like(w)
+    noisy = add_gaussian_noise(summed, noise_multiplier, max_norm, gen)
+    return w - lr * noisy / (sample_rate * len(X))
+
+
 class DPLogisticRegression:
     """Binary logistic regression trained with DP-SGD in NumPy (scikit-learn style).
 
@@ -138,13 +165,9 @@ class DPLogisticRegression:
         w = np.zeros(X.shape[1] + 1)
         for _ in range(self.epochs):
             for _ in range(steps):
-                idx = poisson_sample(n, q, rng)
-                grads = logistic_per_sample_gradients(w, X[idx], y[idx])
-                clipped = clip_per_sample_gradients(grads, self.max_grad_norm) if len(idx) else grads
-                noisy = add_gaussian_noise(
-                    clipped.sum(axis=0), self.noise_multiplier, self.max_grad_norm, rng
+                w = logistic_dp_sgd_step(
+                    w, X, y, q, self.noise_multiplier, self.max_grad_norm, self.learning_rate, rng
                 )
-                w -= self.learning_rate * noisy / (q * n)
             self.accountant_.step(noise_multiplier=self.noise_multiplier, sample_rate=q, num_steps=steps)
         self.coef_, self.intercept_ = w[:-1], w[-1]
         self.epsilon_ = self.accountant_.get_epsilon(self.delta) if self.noise_multiplier > 0 else math.inf
