@@ -67,6 +67,7 @@ REGISTRY: dict[str, tuple[str, ...]] = {
     "polyval": ("numpy.polyval", "numpy.polynomial.polynomial.polyval"),
     "scipy_sampling": ("scipy.stats.laplace", "scipy.stats.norm", "scipy.stats.geom", "scipy.stats.dlaplace"),
     "paillier": ("phe.paillier",),
+    "binomial_interval": ("scipy.stats.binomtest", "statsmodels.stats.proportion.proportion_confint"),
 }
 DEFAULT_TOPICS = ("auc", "clipping", "dp_noise", "accounting", "he_polynomial", "fedavg", "secure_aggregation")
 
