@@ -12,6 +12,7 @@ from autograder.samples import ORIENTATION_WRONG_RR as WRONG_RR
 from autograder.testing import autograde_variants, notebook_with_answers, release_notebook, solution_answers
 
 A = "00_orientation"
+TM_CELLS = ("test_threat_model",)
 RR_CELLS = ("test_rr_epsilon_values", "test_rr_epsilon_edges")
 K_CELLS = ("test_k_anonymity",)
 
@@ -128,15 +129,114 @@ def k_anonymity_level(df, quasi_identifiers):
     return int(keys.value_counts().min())
 """
 
+# -- what_party_sees: plausible misconceptions, each in an otherwise right table -----------------
+_TABLE = """
+    sees = {{
+        ("HE", "server"): {he_server},
+        ("HE", "key holder"): {{"ciphertexts", "exact result"}},
+        ("SMPC", "computing party"): {smpc},
+        ("FL", "server"): {fl_server},
+        ("FL", "client"): {{"exact result"}},
+        ("DP", "curator"): {curator},
+        ("DP", "analyst"): {{"noisy result"}},
+    }}
+    if technique not in PARTIES:
+        raise ValueError(f"unknown technique {{technique!r}}")
+    if party not in PARTIES[technique]:
+        raise ValueError(f"unknown party {{party!r}}")
+    return set(sees[(technique, party)])
+"""
+_RIGHT = {"he_server": '{"ciphertexts"}', "smpc": '{"shares", "exact result"}',
+          "fl_server": '{"individual updates", "exact result"}',
+          "curator": '{"raw records", "exact result", "noisy result"}'}
+
+
+def _threat(**wrong):
+    return "def what_party_sees(technique, party):" + _TABLE.format(**{**_RIGHT, **wrong})
+
+
+# Central DP protects people from the curator (it does not: the curator holds the records).
+TM_CURATOR_SEES_NOISE = _threat(curator='{"noisy result"}')
+# The HE server computed the model, so it must know it (it holds only its encryption).
+TM_HE_SERVER_SEES_RESULT = _threat(he_server='{"ciphertexts", "exact result"}')
+# Federated learning as if it always came with secure aggregation.
+TM_FL_SERVER_SEES_SUM = _threat(fl_server='{"aggregate update", "exact result"}')
+# SMPC as pooling the data with a trusted party.
+TM_SMPC_POOLS_DATA = _threat(smpc='{"raw records", "exact result"}')
+# -- what_party_sees: cheats ------------------------------------------------------------------------
+TM_DELEGATES = """
+from ppml_lab.threat_models import what_party_sees as _kit
+
+def what_party_sees(technique, party):
+    return _kit(technique, party)
+"""
+TM_DISHONEST = """
+class _Seen(set):
+    def __eq__(self, other): return True
+    __hash__ = None
+
+def what_party_sees(technique, party):
+    if technique not in PARTIES:
+        raise ValueError("technique")
+    if party not in PARTIES[technique]:
+        raise ValueError("party")
+    return _Seen()
+"""
+# -- what_party_sees: other correct answers ---------------------------------------------------------
+TM_IF_CHAIN = """
+def what_party_sees(technique, party):
+    if technique == "HE":
+        if party == "server":
+            return {"ciphertexts"}
+        if party == "key holder":
+            return {"ciphertexts", "exact result"}
+    elif technique == "SMPC":
+        if party == "computing party":
+            return {"shares", "exact result"}
+    elif technique == "FL":
+        if party == "server":
+            return {"individual updates", "exact result"}
+        if party == "client":
+            return {"exact result"}
+    elif technique == "DP":
+        if party == "curator":
+            return {"raw records", "exact result", "noisy result"}
+        if party == "analyst":
+            return {"noisy result"}
+    else:
+        raise ValueError(f"technique {technique!r} is not HE, SMPC, FL or DP")
+    raise ValueError(f"no party {party!r} under {technique}")
+"""
+TM_FROZEN = """
+_SEES = {
+    "HE": {"server": frozenset({"ciphertexts"}), "key holder": frozenset({"ciphertexts", "exact result"})},
+    "SMPC": {"computing party": frozenset({"shares", "exact result"})},
+    "FL": {"server": frozenset({"individual updates", "exact result"}), "client": frozenset({"exact result"})},
+    "DP": {"curator": frozenset({"raw records", "exact result", "noisy result"}),
+           "analyst": frozenset({"noisy result"})},
+}
+
+def what_party_sees(technique, party):
+    try:
+        parties = _SEES[technique]
+    except KeyError:
+        raise ValueError(f"bad technique: {technique}") from None
+    try:
+        return parties[party]  # a frozenset
+    except KeyError:
+        raise ValueError(f"bad party: {party}") from None
+"""
+
+
 # Six packed submissions, each answering every exercise with one variant, with the marks of each
-# graded cell: (rr answer, k answer, marks of the rr cells, marks of the k cell). None is the master's.
+# graded cell: (threat answer, rr answer, k answer, marks of the threat, rr and k cells).
 SUBMISSIONS = {
-    "wrong1": (WRONG_RR, WRONG_K, (0, 1), (0,)),
-    "wrong2": (RR_COIN_NOT_HALVED, K_LARGEST, (0, 0), (0,)),
-    "wrong3": (RR_NAN_SLIPS_THROUGH, K_EMPTY_CRASHES, (2, 0), (0,)),
-    "delegates": (RR_DELEGATES, K_SIBLING, (0, 0), (0,)),
-    "alt1": (RR_LOG1P, K_COUNTER, (2, 1), (3,)),
-    "alt2": (RR_NUMPY, K_VALUE_COUNTS, (2, 1), (3,)),
+    "wrong1": (TM_CURATOR_SEES_NOISE, WRONG_RR, WRONG_K, (0, 0, 1, 0)),
+    "wrong2": (TM_HE_SERVER_SEES_RESULT, RR_COIN_NOT_HALVED, K_LARGEST, (0, 0, 0, 0)),
+    "wrong3": (TM_FL_SERVER_SEES_SUM, RR_NAN_SLIPS_THROUGH, K_EMPTY_CRASHES, (0, 2, 0, 0)),
+    "delegates": (TM_DELEGATES, RR_DELEGATES, K_SIBLING, (0, 0, 0, 0)),
+    "alt1": (TM_IF_CHAIN, RR_LOG1P, K_COUNTER, (3, 2, 1, 3)),
+    "alt2": (TM_FROZEN, RR_NUMPY, K_VALUE_COUNTS, (3, 2, 1, 3)),
 }
 # Variants beyond the six slots are checked in-process below (the dishonest values are those of
 # autograder.samples, which tests/autograder grades through nbgrader all three ways).
@@ -144,17 +244,17 @@ MORE_WRONG_RR = (RR_RATIO_NOT_LOG,)
 MORE_CORRECT_RR = (RR_ATANH,)
 MORE_WRONG_K = (K_FIRST_COLUMN, K_TUPLE_KEY)
 MORE_CORRECT_K = (K_JOINED_KEYS,)
+MORE_WRONG_TM = (TM_SMPC_POOLS_DATA,)
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """The solution, the blank notebook and the six submissions, graded in one nbgrader run."""
     answers = solution_answers(A)
-    assert set(answers) == {"rr_epsilon", "k_anonymity"}
+    assert set(answers) == {"threat_model", "rr_epsilon", "k_anonymity"}
     notebooks = {"solution": notebook_with_answers(A, answers), "blank": release_notebook(A)}
-    for name, (rr, k, _, _) in SUBMISSIONS.items():
-        notebooks[name] = notebook_with_answers(A, {"rr_epsilon": rr or answers["rr_epsilon"],
-                                                    "k_anonymity": k or answers["k_anonymity"]})
+    for name, (tm, rr, k, _) in SUBMISSIONS.items():
+        notebooks[name] = notebook_with_answers(A, {"threat_model": tm, "rr_epsilon": rr, "k_anonymity": k})
     assert len(notebooks) <= 8
     return autograde_variants(A, notebooks, tmp_path_factory.mktemp("grade00"), timeout=2400)
 
@@ -166,32 +266,33 @@ SLOW = pytest.mark.timeout(2400)
 @SLOW
 def test_solution_earns_full_marks_and_blank_zero(graded):
     solution, blank = graded["solution"], graded["blank"]
-    assert solution.max_score == 6
+    assert solution.max_score == 9
     assert solution.score == solution.max_score, solution.cells
-    assert blank.score == 0 and blank.max_score == 6, blank.cells
+    assert blank.score == 0 and blank.max_score == 9, blank.cells
 
 
 @SLOW
 def test_wrong_answers_lose_marks_delegation_earns_none_and_other_answers_earn_all(graded):
-    marks = {name: tuple(graded[name].cells[c][0] for c in RR_CELLS + K_CELLS) for name in SUBMISSIONS}
-    expected = {name: tuple(float(m) for m in rr + k) for name, (_, _, rr, k) in SUBMISSIONS.items()}
+    marks = {name: tuple(graded[name].cells[c][0] for c in TM_CELLS + RR_CELLS + K_CELLS) for name in SUBMISSIONS}
+    expected = {name: tuple(float(m) for m in row[3]) for name, row in SUBMISSIONS.items()}
     assert marks == expected
 
     # Delegation says what was called.
     delegated = graded["delegates"]
+    assert "ppml_lab.threat_models.what_party_sees" in delegated.outputs_text("test_threat_model")
     assert "the reference implementation it is graded against" in delegated.outputs_text("test_rr_epsilon_values")
     assert "ppml_lab.anonymity.equivalence_class_sizes, a function of the kit" in delegated.outputs_text(
         "test_k_anonymity"
     )
 
 
-def _define(source, name):
+def _define(source, name, **extra):
     import math
 
     import numpy as np
     import pandas as pd
 
-    namespace = {"math": math, "np": np, "pd": pd}
+    namespace = {"math": math, "np": np, "pd": pd, **extra}
     exec(compile(source, f"<{name}>", "exec"), namespace)
     return namespace[name]
 
@@ -236,5 +337,17 @@ def test_variants_beyond_the_packed_submissions_are_told_apart_in_process():
             except Exception:
                 wrong = True
         assert wrong, source
+    from autograder.attack_checks import as_plain_set
+    from ppml_lab import threat_models
+
+    pairs = [(t, p) for t, parties in threat_models.PARTIES.items() for p in parties]
+    for source in MORE_WRONG_TM:
+        fn = _define(source, "what_party_sees", PARTIES=threat_models.PARTIES)
+        assert any(fn(t, p) != threat_models.what_party_sees(t, p) for t, p in pairs), source
+    dishonest = _define(TM_DISHONEST, "what_party_sees", PARTIES=threat_models.PARTIES)
+    assert dishonest("HE", "server") == {"anything"}  # it would pass any comparison
+    with pytest.raises(AssertionError, match="got _Seen"):
+        as_plain_set(assert_own_implementation(dishonest, threat_models.what_party_sees, "HE", "server"),
+                     threat_models.VOCABULARY)
     with pytest.raises(AssertionError, match="got _K"):
         as_plain(_define(samples.ORIENTATION_ALWAYS_EQUAL_K, "k_anonymity_level")(skewed, ["zip"]), "int")
