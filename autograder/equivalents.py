@@ -69,6 +69,7 @@ REGISTRY: dict[str, tuple[str, ...]] = {
     "paillier": ("phe.paillier",),
     "emd": ("scipy.stats.wasserstein_distance", "scipy.stats.wasserstein_distance_nd", "ot.emd", "ot.emd2",
             "ot.wasserstein_1d", "ot.lp.emd_1d", "ot.lp.emd2_1d"),
+    "binomial_interval": ("scipy.stats.binomtest", "statsmodels.stats.proportion.proportion_confint"),
 }
 DEFAULT_TOPICS = ("auc", "clipping", "dp_noise", "accounting", "he_polynomial", "fedavg", "secure_aggregation")
 

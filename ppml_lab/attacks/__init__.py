@@ -23,6 +23,7 @@ from ppml_lab.attacks.audit import (
     dp_sgd_trials,
     epsilon_from_rates,
     epsilon_lower_bound,
+    epsilon_lower_bound_from_counts,
 )
 from ppml_lab.attacks.inversion import (
     InversionCNN,
@@ -78,6 +79,7 @@ __all__ = [
     "dp_sgd_trials",
     "epsilon_from_rates",
     "epsilon_lower_bound",
+    "epsilon_lower_bound_from_counts",
     "example_losses",
     "gradient_distance",
     "infer_label",

@@ -83,6 +83,32 @@ def _bounds(fn: np.ndarray, n_in: int, fp: np.ndarray, n_out: int, delta: float,
     return np.maximum(0.0, np.fmax(one, two)), fpr_hi, fnr_hi
 
 
+def epsilon_lower_bound_from_counts(
+    false_negatives: int,
+    n_with_canary: int,
+    false_positives: int,
+    n_without_canary: int,
+    delta: float,
+    alpha: float = 0.05,
+) -> float:
+    """The epsilon lower bound (confidence ``1 - alpha``) from a canary game's error counts.
+
+    A guess "canary present" was wrong ``false_negatives`` times among ``n_with_canary`` trainings
+    with the canary and ``false_positives`` times among ``n_without_canary`` without. Each rate is
+    replaced by its Clopper-Pearson upper limit at ``1 - alpha/2`` (so both hold together at
+    ``1 - alpha``), and epsilon is the largest of ``0``, ``log((1 - delta - FNR) / FPR)`` and
+    ``log((1 - delta - FPR) / FNR)`` (a side whose numerator is not positive proves nothing).
+    """
+    n_in = check_int("n_with_canary", n_with_canary, minimum=1)
+    n_out = check_int("n_without_canary", n_without_canary, minimum=1)
+    fn = check_int("false_negatives", false_negatives, minimum=0, maximum=n_in)
+    fp = check_int("false_positives", false_positives, minimum=0, maximum=n_out)
+    delta = check_probability("delta", delta, open_high=True)
+    alpha = check_probability("alpha", alpha, open_low=True, open_high=True)
+    eps, _, _ = _bounds(np.array(fn), n_in, np.array(fp), n_out, delta, alpha)
+    return float(eps)
+
+
 def _check_trial_scores(scores_in, scores_out) -> tuple[np.ndarray, np.ndarray]:
     s_in = np.asarray(scores_in, dtype=np.float64)
     s_out = np.asarray(scores_out, dtype=np.float64)

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 import pytest
-from scipy.stats import binomtest
+from scipy.stats import beta, binomtest
 
 from ppml_lab import datasets as ds
 from ppml_lab.attacks import (
@@ -19,6 +19,7 @@ from ppml_lab.attacks import (
     dp_sgd_trials,
     epsilon_from_rates,
     epsilon_lower_bound,
+    epsilon_lower_bound_from_counts,
 )
 from ppml_lab.dp import (
     add_gaussian_noise,
@@ -50,6 +51,30 @@ def test_the_bound_uses_upper_confidence_limits():
     assert fpr_hi == pytest.approx(1 - 0.025 ** (1 / 1000))  # no false positive seen
     assert fnr_hi > 0.1
     assert eps == pytest.approx(math.log((1 - fnr_hi) / fpr_hi))
+
+
+def test_the_bound_from_counts_by_hand_and_from_published_intervals():
+    # No error in 1000 trials per world: each rate's 97.5% upper limit is 1 - 0.025^(1/1000).
+    hi = 1 - 0.025 ** (1 / 1000)
+    assert epsilon_lower_bound_from_counts(0, 1000, 0, 1000, 0.0) == pytest.approx(math.log((1 - hi) / hi))
+    assert epsilon_lower_bound_from_counts(0, 1000, 0, 1000, 0.0) == pytest.approx(5.60, abs=0.01)
+    # 1 error in 10: the published exact 95% interval is (0.0025, 0.4450).
+    assert epsilon_lower_bound_from_counts(1, 10, 1, 10, 0.0) == pytest.approx(
+        math.log((1 - 0.4450) / 0.4450), abs=1e-3)
+    # any counts: scipy's beta quantiles, and the larger of the two one-sided tests
+    fnr_hi, fpr_hi = beta.ppf(0.975, 301, 700), beta.ppf(0.975, 21, 980)
+    assert epsilon_lower_bound_from_counts(300, 1000, 20, 1000, 1e-5) == pytest.approx(
+        math.log((1 - 1e-5 - fnr_hi) / fpr_hi), rel=1e-12)
+    assert epsilon_lower_bound_from_counts(20, 1000, 300, 1000, 1e-5) == pytest.approx(
+        epsilon_lower_bound_from_counts(300, 1000, 20, 1000, 1e-5), rel=1e-12)
+    # a coin proves nothing, all errors prove nothing, and a large delta explains any test
+    assert epsilon_lower_bound_from_counts(500, 1000, 500, 1000, 1e-5) == 0.0
+    assert epsilon_lower_bound_from_counts(10, 10, 10, 10, 1e-5) == 0.0
+    assert epsilon_lower_bound_from_counts(0, 1000, 0, 1000, 0.999) == 0.0
+    # the same figure as the bound on scores, which counts the errors at the threshold
+    scores_in, scores_out = np.r_[np.ones(700), np.zeros(300)], np.r_[np.ones(20), np.zeros(980)]
+    assert epsilon_lower_bound(scores_in, scores_out, 0.5, 1e-5)[0] == pytest.approx(
+        epsilon_lower_bound_from_counts(300, 1000, 20, 1000, 1e-5), rel=1e-12)
 
 
 def test_vectorised_trials_are_the_kits_dp_sgd_steps():
@@ -131,6 +156,10 @@ def test_the_audit_catches_a_broken_dp_sgd(mistake, claim):
         ),
         (lambda: clopper_pearson(5, 4), "successes"),
         (lambda: epsilon_from_rates(1.5, 0.1, 0.0), "fpr"),
+        (lambda: epsilon_lower_bound_from_counts(11, 10, 0, 10, 1e-5), "false_negatives"),
+        (lambda: epsilon_lower_bound_from_counts(0, 10, -1, 10, 1e-5), "false_positives"),
+        (lambda: epsilon_lower_bound_from_counts(0, 0, 0, 10, 1e-5), "n_with_canary"),
+        (lambda: epsilon_lower_bound_from_counts(0, 10, 0, 10, 1e-5, alpha=0.0), "alpha"),
     ],
 )
 def test_bad_arguments_name_the_argument(call, name):

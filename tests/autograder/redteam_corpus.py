@@ -33,10 +33,11 @@ SELF_KILL = "\nimport os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n"
 BIG_OUTPUT = "\nprint('x' * 200_000_000)\n"
 
 FAKE_SCORE = '''
-print("test_rr_epsilon_values: 2/2\\ntest_rr_epsilon_edges: 1/1\\ntest_k_anonymity: 3/3\\nTOTAL SCORE: 6/6")
+print("test_threat_model: 3/3\\ntest_rr_epsilon_values: 2/2\\ntest_rr_epsilon_edges: 1/1\\ntest_k_anonymity: 3/3\\n"
+      "TOTAL SCORE: 9/9")
 import json, os
 with open("grades.json", "w") as fh:
-    json.dump({"score": 6, "max_score": 6}, fh)
+    json.dump({"score": 9, "max_score": 9}, fh)
 
 def randomized_response_epsilon(p_truth):
     import sys
@@ -247,10 +248,10 @@ def build_corpus(folder: Path, *, gradebook_paths: list[str], nproc_binds: bool,
     ``port`` is a TCP port listening on the grader's loopback (the probe tries to reach it).
     """
     answers = solution_answers(A)
-    good_rr, good_k = answers["rr_epsilon"], answers["k_anonymity"]
+    good_tm, good_rr, good_k = answers["threat_model"], answers["rr_epsilon"], answers["k_anonymity"]
 
-    def with_answers(rr: str = good_rr, k: str = good_k):
-        return notebook_with_answers(A, {"rr_epsilon": rr, "k_anonymity": k})
+    def with_answers(rr: str = good_rr, k: str = good_k, tm: str = good_tm):
+        return notebook_with_answers(A, {"threat_model": tm, "rr_epsilon": rr, "k_anonymity": k})
 
     expected: dict[str, Expected] = {}
 
@@ -259,63 +260,63 @@ def build_corpus(folder: Path, *, gradebook_paths: list[str], nproc_binds: bool,
         expected[student] = exp
 
     # Honest submissions: exactly what nbgrader gives them.
-    add("honest-full", with_answers(), Expected("graded", 6))
+    add("honest-full", with_answers(), Expected("graded", 9))
     add("honest-blank", release_notebook(A), Expected("graded", 0, "NotImplementedError"))
-    add("honest-wrongk", with_answers(k=WRONG_K), Expected("graded", 3, "test_k_anonymity: AssertionError"))
-    add("honest-wrongrr", with_answers(rr=WRONG_RR), Expected("graded", 4, "test_rr_epsilon_values"))
+    add("honest-wrongk", with_answers(k=WRONG_K), Expected("graded", 6, "test_k_anonymity: AssertionError"))
+    add("honest-wrongrr", with_answers(rr=WRONG_RR), Expected("graded", 7, "test_rr_epsilon_values"))
 
     # Runaway code: the hostile cell costs its own question; the rest is still graded.
-    add("rt-infinite-loop", with_answers(rr=INFINITE_LOOP), Expected("graded", 3, "cell time limit"))
-    add("rt-sleep", with_answers(rr=SLEEP), Expected("graded", 3, "cell time limit"))
-    add("rt-deaf-loop", with_answers(rr=DEAF_LOOP), Expected("graded", 0, "stopped answering"))
-    add("rt-memory-bomb", with_answers(rr=MEMORY_BOMB), Expected("graded", 3, "MemoryError"))
+    add("rt-infinite-loop", with_answers(rr=INFINITE_LOOP), Expected("graded", 6, "cell time limit"))
+    add("rt-sleep", with_answers(rr=SLEEP), Expected("graded", 6, "cell time limit"))
+    add("rt-deaf-loop", with_answers(rr=DEAF_LOOP), Expected("graded", 3, "stopped answering"))
+    add("rt-memory-bomb", with_answers(rr=MEMORY_BOMB), Expected("graded", 6, "MemoryError"))
     bomb = FORK_BOMB if nproc_binds else BOUNDED_FORK_BOMB
-    add("rt-fork-bomb", with_answers(rr=bomb), Expected("graded", 3, FORK_BOMB_STOPPED))
-    add("rt-big-output", with_answers(rr=good_rr + BIG_OUTPUT), Expected("graded", 6, "characters dropped"))
+    add("rt-fork-bomb", with_answers(rr=bomb), Expected("graded", 6, FORK_BOMB_STOPPED))
+    add("rt-big-output", with_answers(rr=good_rr + BIG_OUTPUT), Expected("graded", 9, "characters dropped"))
 
     # Ending the kernel: marks earned before the end stay.
-    add("rt-sys-exit", with_answers(rr=SYS_EXIT), Expected("graded", 3, "SystemExit"))
-    add("rt-os-exit", with_answers(k=good_k + OS_EXIT), Expected("graded", 3, "kernel died in k_anonymity"))
-    add("rt-self-kill", with_answers(k=good_k + SELF_KILL), Expected("graded", 3, "kernel died in k_anonymity"))
+    add("rt-sys-exit", with_answers(rr=SYS_EXIT), Expected("graded", 6, "SystemExit"))
+    add("rt-os-exit", with_answers(k=good_k + OS_EXIT), Expected("graded", 6, "kernel died in k_anonymity"))
+    add("rt-self-kill", with_answers(k=good_k + SELF_KILL), Expected("graded", 6, "kernel died in k_anonymity"))
 
     # Faking the grade.
     add("rt-fake-score", with_answers(rr=FAKE_SCORE, k="pass"),
-        Expected("graded", 0, "dropped a result this test cell never computes"))
+        Expected("graded", 3, "dropped a result this test cell never computes"))
     nb = with_answers(rr=WRONG_RR, k=WRONG_K)
     for gid in ("test_rr_epsilon_values", "test_rr_epsilon_edges", "test_k_anonymity"):
         _set_cell(nb, gid, "pass  # all good")
-    add("rt-edit-tests", nb, Expected("graded", 1, "test_k_anonymity: AssertionError"))
+    add("rt-edit-tests", nb, Expected("graded", 4, "test_k_anonymity: AssertionError"))
     nb = with_answers(rr=WRONG_RR, k=WRONG_K)
     for cell in nb.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if meta.get("grade_id") == "test_k_anonymity":
             meta["grade_id"], meta["points"] = "free_points", 100
             cell.source = "pass"
-    add("rt-edit-grade-id", nb, Expected("graded", 1, "grade id 'free_points', which the assignment does not have"))
+    add("rt-edit-grade-id", nb, Expected("graded", 4, "grade id 'free_points', which the assignment does not have"))
     nb = with_answers(k=WRONG_K)
     nb.cells = [c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") != "test_k_anonymity"]
-    add("rt-delete-test", nb, Expected("graded", 3, "test_k_anonymity: AssertionError"))
+    add("rt-delete-test", nb, Expected("graded", 6, "test_k_anonymity: AssertionError"))
 
     # Tampering with what the hidden tests rely on.
     add("rt-patch-reference", with_answers(rr=PATCH_REFERENCE_RR, k=PATCH_REFERENCE_K),
-        Expected("graded", 0, "undid patches to"))
+        Expected("graded", 3, "undid patches to"))
     add("rt-patch-during-call", with_answers(rr=PATCH_DURING_CALL_RR),
-        Expected("graded", 4, "test_rr_epsilon_values: TamperingDetected"))
-    add("rt-always-equal", with_answers(k=ALWAYS_EQUAL_K), Expected("graded", 3, "TamperingDetected"))
-    add("rt-hide-errors", with_answers(rr=HIDE_ERRORS, k=WRONG_K), Expected("graded", 0, "TamperingDetected"))
+        Expected("graded", 7, "test_rr_epsilon_values: TamperingDetected"))
+    add("rt-always-equal", with_answers(k=ALWAYS_EQUAL_K), Expected("graded", 6, "TamperingDetected"))
+    add("rt-hide-errors", with_answers(rr=HIDE_ERRORS, k=WRONG_K), Expected("graded", 3, "TamperingDetected"))
 
     # Reaching outside the kernel.
-    add("rt-precompute-hidden", with_answers(rr=PRECOMPUTE_HIDDEN), Expected("graded", 3, "test_rr_epsilon_values"))
-    add("rt-read-solution", with_answers(rr=READ_SOLUTION, k="pass"), Expected("graded", 0, "NameError"))
+    add("rt-precompute-hidden", with_answers(rr=PRECOMPUTE_HIDDEN), Expected("graded", 6, "test_rr_epsilon_values"))
+    add("rt-read-solution", with_answers(rr=READ_SOLUTION, k="pass"), Expected("graded", 3, "NameError"))
     targets = json.dumps(gradebook_paths)
     add("rt-write-gradebook", with_answers(rr=WRITE_GRADEBOOK.replace("{TARGETS}", targets), k="pass"),
-        Expected("graded", 0, "NameError"))
+        Expected("graded", 3, "NameError"))
 
     # A full-marks submission with one more cell that reports what the kernel can see and do.
     nb = with_answers()
     nb.cells.append(nbformat.v4.new_code_cell(
         PROBE.replace("{GRADING}", json.dumps(gradebook_paths)).replace("{PORT}", str(port))))
-    add("probe-sandbox", nb, Expected("graded", 6))
+    add("probe-sandbox", nb, Expected("graded", 9))
 
     # Files that are not gradeable notebooks.
     _write(folder, "bad-invalid-json", raw=b'{"cells": [ this is not json')

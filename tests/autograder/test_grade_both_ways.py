@@ -13,6 +13,7 @@ from autograder.testing import autograde_variants, notebook_with_answers, releas
 pytestmark = pytest.mark.slow
 
 A = "00_orientation"
+TM = ("test_threat_model",)
 RR = ("test_rr_epsilon_values", "test_rr_epsilon_edges")
 K = ("test_k_anonymity",)
 
@@ -32,13 +33,14 @@ def _submissions():
     answers = solution_answers(A)
 
     def nb(rr=None, k=None):
-        return notebook_with_answers(A, {"rr_epsilon": rr or answers["rr_epsilon"],
+        return notebook_with_answers(A, {"threat_model": answers["threat_model"],
+                                         "rr_epsilon": rr or answers["rr_epsilon"],
                                          "k_anonymity": k or answers["k_anonymity"]})
 
     return {
         # name: (notebook, cells that must earn zero; every other cell earns full marks)
         "honest": (nb(), ()),
-        "blank": (release_notebook(A), RR + K),
+        "blank": (release_notebook(A), TM + RR + K),
         # a correct answer whose library warns on stderr: shown, not marked down
         "honest-warns": (nb(WARNS_RR), ()),
         "always-equal": (nb(samples.ORIENTATION_ALWAYS_EQUAL_RR, samples.ORIENTATION_ALWAYS_EQUAL_K), RR + K),

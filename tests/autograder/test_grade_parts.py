@@ -82,9 +82,9 @@ def test_difficulty_table_means_and_full_marks():
     # four students count (a failed submission scores zero); errors would not
     assert table["t_values"]["mean"] == pytest.approx(0.5) and table["t_values"]["full_marks"] == 0.25
     assert table["t_k"]["mean_fraction"] == pytest.approx(0.5) and table["t_edges"]["full_marks"] == 0.5
-    assert [c.grade_id for c in cell_layout(A)] == ["test_rr_epsilon_values", "test_rr_epsilon_edges",
-                                                     "test_k_anonymity"]
-    assert {c.question for c in cell_layout(A)} == {"rr_epsilon", "k_anonymity"}
+    assert [c.grade_id for c in cell_layout(A)] == ["test_threat_model", "test_rr_epsilon_values",
+                                                     "test_rr_epsilon_edges", "test_k_anonymity"]
+    assert {c.question for c in cell_layout(A)} == {"threat_model", "rr_epsilon", "k_anonymity"}
 
 
 def test_reports_and_exports(tmp_path):

@@ -71,7 +71,7 @@ def test_every_submission_gets_exactly_its_expected_marks_and_a_reason(batch):
     summary = batch["summary"]
     assert not summary.errors and not summary.interrupted
     assert set(summary.failed) == {s for s, e in expected.items() if e.status == "failed"}
-    assert all(latest[s].max_score == 6 for s in expected)
+    assert all(latest[s].max_score == 9 for s in expected)
 
 
 def test_class_gradebook_matches_the_history_and_no_submission_wrote_to_it(batch):
@@ -123,7 +123,7 @@ def test_reports_feedback_and_lms_export(batch):
     assert rows[0].split(",")[:4] == ["student", "status", "score", "max_score"] and len(rows) == len(latest) + 1
     canvas = (batch["root"] / "canvas.csv").read_text().splitlines()
     assert canvas[0] == "Student,ID,SIS User ID,SIS Login ID,Section,00_orientation"
-    assert canvas[1].split(",")[-1] == "6"
+    assert canvas[1].split(",")[-1] == "9"
     exported = {line.split(",")[0]: float(line.split(",")[-1]) for line in canvas[2:]}
     assert exported == {s: r.score for s, r in latest.items()}
     feedback = gdir / "feedback" / "honest-wrongk" / A / f"{A}.html"

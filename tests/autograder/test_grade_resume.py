@@ -28,9 +28,9 @@ def _variant(i: int):
     """Student ``i``'s notebook and the marks it earns (each with a distinct comment: distinct hashes)."""
     answers = solution_answers(A)
     if i % 3 == 0:
-        nb, marks = notebook_with_answers(A, answers), 6.0
+        nb, marks = notebook_with_answers(A, answers), 9.0
     elif i % 3 == 1:
-        nb, marks = notebook_with_answers(A, {**answers, "k_anonymity": WRONG_K}), 3.0
+        nb, marks = notebook_with_answers(A, {**answers, "k_anonymity": WRONG_K}), 6.0
     else:
         nb, marks = release_notebook(A), 0.0
     nb.cells.append(nbformat.v4.new_markdown_cell(f"student {i}"))
@@ -69,7 +69,7 @@ def test_sigkill_mid_batch_then_resume_loses_nothing_and_keeps_history(tmp_path)
     changed = sorted(before)[0]
     nb = notebook_with_answers(A, {**solution_answers(A), "k_anonymity": WRONG_K})
     nbformat.write(nb, subs / changed / A / f"{A}.ipynb")
-    marks[changed] = 3.0
+    marks[changed] = 6.0
 
     summary = grade(A, subs, grading_dir=gdir, options=GradeOptions(
         workers=2, fast=True, feedback=False, limits=Limits(cell_seconds=60)))

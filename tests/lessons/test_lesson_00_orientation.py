@@ -6,11 +6,13 @@ covers a randomized-response answer and a k-anonymity answer at once.
 
 import pytest
 
+from autograder import samples
 from autograder.samples import ORIENTATION_WRONG_K as WRONG_K
 from autograder.samples import ORIENTATION_WRONG_RR as WRONG_RR
 from autograder.testing import autograde_variants, notebook_with_answers, release_notebook, solution_answers
 
 A = "00_orientation"
+TM_CELLS = ("test_threat_model",)
 RR_CELLS = ("test_rr_epsilon_values", "test_rr_epsilon_edges")
 K_CELLS = ("test_k_anonymity",)
 
@@ -47,24 +49,6 @@ from ppml_lab.dp import randomized_response_epsilon as _forward
 
 def randomized_response_epsilon(p_truth):
     return _forward(p_truth)
-"""
-RR_DISHONEST = """
-class _Epsilon(float):
-    def __eq__(self, other): return True
-    def __ne__(self, other): return False
-    def __lt__(self, other): return True
-    def __le__(self, other): return True
-    def __gt__(self, other): return True
-    def __ge__(self, other): return True
-    def __sub__(self, other): return self
-    def __rsub__(self, other): return self
-    def __abs__(self): return 0.0
-    __hash__ = float.__hash__
-
-def randomized_response_epsilon(p_truth):
-    if not 0.0 <= p_truth <= 1.0:
-        raise ValueError("p_truth")
-    return _Epsilon(0.0)
 """
 # -- randomized_response_epsilon: other correct answers ---------------------------------------
 RR_LOG1P = """
@@ -123,15 +107,6 @@ def k_anonymity_level(df, quasi_identifiers):
         return 0
     return int(equivalence_class_sizes(df, list(quasi_identifiers)).min())
 """
-K_DISHONEST = """
-class _K(int):
-    def __eq__(self, other): return True
-    def __ne__(self, other): return False
-    __hash__ = int.__hash__
-
-def k_anonymity_level(df, quasi_identifiers):
-    return _K(2)
-"""
 # -- k_anonymity_level: other correct answers --------------------------------------------------
 K_COUNTER = """
 from collections import Counter
@@ -154,47 +129,225 @@ def k_anonymity_level(df, quasi_identifiers):
     return int(keys.value_counts().min())
 """
 
-VARIANTS = {
-    # name: (rr answer, k answer, marks for the rr cells, marks for the k cell)
-    "wrong1": (WRONG_RR, WRONG_K, (0, 1), (0,)),
-    "wrong2": (RR_RATIO_NOT_LOG, K_LARGEST, (0, 0), (0,)),
-    "wrong3": (RR_COIN_NOT_HALVED, K_FIRST_COLUMN, (0, 0), (0,)),
-    "wrong4": (RR_NAN_SLIPS_THROUGH, K_EMPTY_CRASHES, (2, 0), (0,)),
-    "delegates": (RR_DELEGATES, K_SIBLING, (0, 0), (0,)),
-    "dishonest": (RR_DISHONEST, K_DISHONEST, (0, 0), (0,)),
-    "alt1": (RR_LOG1P, K_COUNTER, (2, 1), (3,)),
-    "alt2": (RR_NUMPY, K_VALUE_COUNTS, (2, 1), (3,)),
-    "alt3_wrong5": (RR_ATANH, K_TUPLE_KEY, (2, 1), (0,)),
-    "alt4": (None, K_JOINED_KEYS, (2, 1), (3,)),
+# -- what_party_sees: plausible misconceptions, each in an otherwise right table -----------------
+_TABLE = """
+    sees = {{
+        ("HE", "server"): {he_server},
+        ("HE", "key holder"): {{"ciphertexts", "exact result"}},
+        ("SMPC", "computing party"): {smpc},
+        ("FL", "server"): {fl_server},
+        ("FL", "client"): {{"exact result"}},
+        ("DP", "curator"): {curator},
+        ("DP", "analyst"): {{"noisy result"}},
+    }}
+    if technique not in PARTIES:
+        raise ValueError(f"unknown technique {{technique!r}}")
+    if party not in PARTIES[technique]:
+        raise ValueError(f"unknown party {{party!r}}")
+    return set(sees[(technique, party)])
+"""
+_RIGHT = {"he_server": '{"ciphertexts"}', "smpc": '{"shares", "exact result"}',
+          "fl_server": '{"individual updates", "exact result"}',
+          "curator": '{"raw records", "exact result", "noisy result"}'}
+
+
+def _threat(**wrong):
+    return "def what_party_sees(technique, party):" + _TABLE.format(**{**_RIGHT, **wrong})
+
+
+# Central DP protects people from the curator (it does not: the curator holds the records).
+TM_CURATOR_SEES_NOISE = _threat(curator='{"noisy result"}')
+# The HE server computed the model, so it must know it (it holds only its encryption).
+TM_HE_SERVER_SEES_RESULT = _threat(he_server='{"ciphertexts", "exact result"}')
+# Federated learning as if it always came with secure aggregation.
+TM_FL_SERVER_SEES_SUM = _threat(fl_server='{"aggregate update", "exact result"}')
+# SMPC as pooling the data with a trusted party.
+TM_SMPC_POOLS_DATA = _threat(smpc='{"raw records", "exact result"}')
+# -- what_party_sees: cheats ------------------------------------------------------------------------
+TM_DELEGATES = """
+from ppml_lab.threat_models import what_party_sees as _kit
+
+def what_party_sees(technique, party):
+    return _kit(technique, party)
+"""
+TM_DISHONEST = """
+class _Seen(set):
+    def __eq__(self, other): return True
+    __hash__ = None
+
+def what_party_sees(technique, party):
+    if technique not in PARTIES:
+        raise ValueError("technique")
+    if party not in PARTIES[technique]:
+        raise ValueError("party")
+    return _Seen()
+"""
+# -- what_party_sees: other correct answers ---------------------------------------------------------
+TM_IF_CHAIN = """
+def what_party_sees(technique, party):
+    if technique == "HE":
+        if party == "server":
+            return {"ciphertexts"}
+        if party == "key holder":
+            return {"ciphertexts", "exact result"}
+    elif technique == "SMPC":
+        if party == "computing party":
+            return {"shares", "exact result"}
+    elif technique == "FL":
+        if party == "server":
+            return {"individual updates", "exact result"}
+        if party == "client":
+            return {"exact result"}
+    elif technique == "DP":
+        if party == "curator":
+            return {"raw records", "exact result", "noisy result"}
+        if party == "analyst":
+            return {"noisy result"}
+    else:
+        raise ValueError(f"technique {technique!r} is not HE, SMPC, FL or DP")
+    raise ValueError(f"no party {party!r} under {technique}")
+"""
+TM_FROZEN = """
+_SEES = {
+    "HE": {"server": frozenset({"ciphertexts"}), "key holder": frozenset({"ciphertexts", "exact result"})},
+    "SMPC": {"computing party": frozenset({"shares", "exact result"})},
+    "FL": {"server": frozenset({"individual updates", "exact result"}), "client": frozenset({"exact result"})},
+    "DP": {"curator": frozenset({"raw records", "exact result", "noisy result"}),
+           "analyst": frozenset({"noisy result"})},
 }
 
+def what_party_sees(technique, party):
+    try:
+        parties = _SEES[technique]
+    except KeyError:
+        raise ValueError(f"bad technique: {technique}") from None
+    try:
+        return parties[party]  # a frozenset
+    except KeyError:
+        raise ValueError(f"bad party: {party}") from None
+"""
 
-# a dozen gradings of the whole lesson: more than the suite's default per-test limit
-@pytest.mark.timeout(2400)
-def test_orientation_grades_full_zero_partial_refuses_delegation_and_accepts_other_correct_answers(tmp_path):
+
+# Six packed submissions, each answering every exercise with one variant, with the marks of each
+# graded cell: (threat answer, rr answer, k answer, marks of the threat, rr and k cells).
+SUBMISSIONS = {
+    "wrong1": (TM_CURATOR_SEES_NOISE, WRONG_RR, WRONG_K, (0, 0, 1, 0)),
+    "wrong2": (TM_HE_SERVER_SEES_RESULT, RR_COIN_NOT_HALVED, K_LARGEST, (0, 0, 0, 0)),
+    "wrong3": (TM_FL_SERVER_SEES_SUM, RR_NAN_SLIPS_THROUGH, K_EMPTY_CRASHES, (0, 2, 0, 0)),
+    "delegates": (TM_DELEGATES, RR_DELEGATES, K_SIBLING, (0, 0, 0, 0)),
+    "alt1": (TM_IF_CHAIN, RR_LOG1P, K_COUNTER, (3, 2, 1, 3)),
+    "alt2": (TM_FROZEN, RR_NUMPY, K_VALUE_COUNTS, (3, 2, 1, 3)),
+}
+# Variants beyond the six slots are checked in-process below (the dishonest values are those of
+# autograder.samples, which tests/autograder grades through nbgrader all three ways).
+MORE_WRONG_RR = (RR_RATIO_NOT_LOG,)
+MORE_CORRECT_RR = (RR_ATANH,)
+MORE_WRONG_K = (K_FIRST_COLUMN, K_TUPLE_KEY)
+MORE_CORRECT_K = (K_JOINED_KEYS,)
+MORE_WRONG_TM = (TM_SMPC_POOLS_DATA,)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """The solution, the blank notebook and the six submissions, graded in one nbgrader run."""
     answers = solution_answers(A)
-    assert set(answers) == {"rr_epsilon", "k_anonymity"}
+    assert set(answers) == {"threat_model", "rr_epsilon", "k_anonymity"}
     notebooks = {"solution": notebook_with_answers(A, answers), "blank": release_notebook(A)}
-    for name, (rr, k, _, _) in VARIANTS.items():
-        notebooks[name] = notebook_with_answers(A, {"rr_epsilon": rr or answers["rr_epsilon"], "k_anonymity": k})
-    results = autograde_variants(A, notebooks, tmp_path, timeout=2400)
-    solution, blank = results["solution"], results["blank"]
-    assert solution.max_score == 6
-    assert solution.score == solution.max_score, solution.cells
-    assert blank.score == 0 and blank.max_score == 6, blank.cells
+    for name, (tm, rr, k, _) in SUBMISSIONS.items():
+        notebooks[name] = notebook_with_answers(A, {"threat_model": tm, "rr_epsilon": rr, "k_anonymity": k})
+    assert len(notebooks) <= 8
+    return autograde_variants(A, notebooks, tmp_path_factory.mktemp("grade00"), timeout=2400)
 
-    marks = {
-        name: tuple(results[name].cells[c][0] for c in RR_CELLS + K_CELLS) for name in VARIANTS
-    }
-    expected = {name: tuple(float(m) for m in rr + k) for name, (_, _, rr, k) in VARIANTS.items()}
+
+# eight gradings of the whole lesson in one run: more than the suite's default per-test limit
+SLOW = pytest.mark.timeout(2400)
+
+
+@SLOW
+def test_solution_earns_full_marks_and_blank_zero(graded):
+    solution, blank = graded["solution"], graded["blank"]
+    assert solution.max_score == 9
+    assert solution.score == solution.max_score, solution.cells
+    assert blank.score == 0 and blank.max_score == 9, blank.cells
+
+
+@SLOW
+def test_wrong_answers_lose_marks_delegation_earns_none_and_other_answers_earn_all(graded):
+    marks = {name: tuple(graded[name].cells[c][0] for c in TM_CELLS + RR_CELLS + K_CELLS) for name in SUBMISSIONS}
+    expected = {name: tuple(float(m) for m in row[3]) for name, row in SUBMISSIONS.items()}
     assert marks == expected
 
-    # Delegation says what was called; a disguised value is named as tampering.
-    delegated = results["delegates"]
+    # Delegation says what was called.
+    delegated = graded["delegates"]
+    assert "ppml_lab.threat_models.what_party_sees" in delegated.outputs_text("test_threat_model")
     assert "the reference implementation it is graded against" in delegated.outputs_text("test_rr_epsilon_values")
     assert "ppml_lab.anonymity.equivalence_class_sizes, a function of the kit" in delegated.outputs_text(
         "test_k_anonymity"
     )
-    dishonest = results["dishonest"]
-    assert "TamperingDetected" in dishonest.outputs_text("test_rr_epsilon_values")
-    assert "subclass of int" in dishonest.outputs_text("test_k_anonymity")
+
+
+def _define(source, name, **extra):
+    import math
+
+    import numpy as np
+    import pandas as pd
+
+    namespace = {"math": math, "np": np, "pd": pd, **extra}
+    exec(compile(source, f"<{name}>", "exec"), namespace)
+    return namespace[name]
+
+
+def test_variants_beyond_the_packed_submissions_are_told_apart_in_process():
+    # The same properties the hidden tests check, on their own inputs, without a notebook run.
+    import numpy as np
+    import pandas as pd
+
+    from autograder.checks import as_plain, assert_own_implementation
+    from ppml_lab.anonymity import k_anonymity
+    from ppml_lab.dp import randomized_response_epsilon
+
+    grid = [0.0, 0.01, 0.25, 1 / 3, 0.5, 0.9, 0.999, 1.0]
+    for source in MORE_CORRECT_RR:
+        fn = _define(source, "randomized_response_epsilon")
+        for p in grid:
+            got = as_plain(assert_own_implementation(fn, randomized_response_epsilon, p), "float")
+            assert got == pytest.approx(randomized_response_epsilon(p), rel=1e-9), (p, got)
+    for source in MORE_WRONG_RR:
+        fn = _define(source, "randomized_response_epsilon")
+        assert any(fn(p) != pytest.approx(randomized_response_epsilon(p), rel=1e-9) for p in grid)
+    with pytest.raises(AssertionError, match="got _Epsilon"):
+        as_plain(_define(samples.ORIENTATION_ALWAYS_EQUAL_RR, "randomized_response_epsilon")(0.5), "float")
+
+    skewed = pd.DataFrame({"zip": ["1"] * 7 + ["2"] * 2 + ["3"] * 4, "sex": ["F"] * 6 + ["M"] * 7})
+    gen = np.random.default_rng(5)
+    tables = [pd.DataFrame({"age": gen.integers(18, 90, n) // 10 * 10, "sex": gen.choice(["F", "M"], n)})
+              for n in (1, 17, 59)]
+    for source in MORE_CORRECT_K:
+        fn = _define(source, "k_anonymity_level")
+        for table in [skewed.iloc[0:0], *tables]:
+            for qis in ([table.columns[0]], list(table.columns)):
+                got = as_plain(assert_own_implementation(fn, k_anonymity, table, qis), "int")
+                assert got == k_anonymity(table, qis)
+    for source in MORE_WRONG_K:
+        fn = _define(source, "k_anonymity_level")
+        wrong = False
+        for qis in (["zip"], ("zip", "sex"), ["sex", "zip"]):
+            try:
+                wrong |= fn(skewed, qis) != k_anonymity(skewed, list(qis))
+            except Exception:
+                wrong = True
+        assert wrong, source
+    from autograder.attack_checks import as_plain_set
+    from ppml_lab import threat_models
+
+    pairs = [(t, p) for t, parties in threat_models.PARTIES.items() for p in parties]
+    for source in MORE_WRONG_TM:
+        fn = _define(source, "what_party_sees", PARTIES=threat_models.PARTIES)
+        assert any(fn(t, p) != threat_models.what_party_sees(t, p) for t, p in pairs), source
+    dishonest = _define(TM_DISHONEST, "what_party_sees", PARTIES=threat_models.PARTIES)
+    assert dishonest("HE", "server") == {"anything"}  # it would pass any comparison
+    with pytest.raises(AssertionError, match="got _Seen"):
+        as_plain_set(assert_own_implementation(dishonest, threat_models.what_party_sees, "HE", "server"),
+                     threat_models.VOCABULARY)
+    with pytest.raises(AssertionError, match="got _K"):
+        as_plain(_define(samples.ORIENTATION_ALWAYS_EQUAL_K, "k_anonymity_level")(skewed, ["zip"]), "int")

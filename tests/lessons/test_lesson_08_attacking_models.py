@@ -1,298 +1,257 @@
 """The attacks lesson grades right from wrong with the real nbgrader CLI.
 
 For each graded function: plausible wrong answers lose that function's marks, answers that hand the
-work to the kit or to a library AUC earn none of them (and say which function they called), and
-other correct implementations (loops, ranks, NumPy scalars) earn all of them. Each submission below
-fills the three answers with one variant each; an attack variant that reuses ``example_losses`` is
-paired with a correct one, so every cell's marks depend on one variant only.
+work to the kit or to a library equivalent earn none of them (and say which function they called),
+and other correct implementations (loops, ranks, NumPy scalars) earn all of them. The answers live in
+``corpus_08_attacking_models``; six submissions each fill every answer with one of them (graded in one
+nbgrader run with the solution and the blank notebook), and the answers that do not fit into six are
+checked in-process against the same references.
 """
 
 import pytest
+from corpus_08_attacking_models import (
+    CONFIDENCE,
+    DELEGATING_ATTACK,
+    DELEGATING_AUC,
+    DELEGATING_LOSSES,
+    EPS_CLIP,
+    LOG2,
+    LOOP_ATTACK,
+    LOOP_AUC,
+    LOOP_LOSSES,
+    MIDRANK_NP,
+    NO_LOG,
+    NOT_GREATER,
+    ORDINAL_RANKS,
+    OWN_CURVE_TRAPZ,
+    PREDICTED_CLASS,
+    REVERSED,
+    SIBLING_AUC,
+    SKLEARN_AUC,
+    STRICT,
+    STRICT_AUC,
+    TAKE_ALONG,
+    TIES_WIN,
+    WHERE_WARNS,
+    ZERO_ONE,
+)
+from corpus_08_attacking_models_b import (
+    ALPHA_NOT_HALVED,
+    BETAINCINV,
+    BINOMTEST_CP,
+    DDOF0_LIRA,
+    FORWARD_TPR,
+    INTERPOLATED,
+    ISF_NUMPY,
+    KIT_CP,
+    KIT_CURVE_TPR,
+    KIT_LIRA,
+    LOWER_LIMITS,
+    NO_DELTA,
+    NO_LOG_SIGMA,
+    OFFLINE_LIRA,
+    ONE_SIDED,
+    POINT_ESTIMATE,
+    POOLED_LIRA,
+    QUANTILE,
+    SCIPY_LIRA,
+    SEARCHSORTED_TPR,
+    SKLEARN_TPR,
+    SPLIT_TIES,
+    STATISTICS_LIRA,
+    STRICT_FPR,
+    UPSIDE_DOWN_LIRA,
+    WALK_TPR,
+)
 
 from autograder.testing import autograde_variants, notebook_with_answers, release_notebook, solution_answers
 
 A = "08_attacking_models"
 
-# --- example_losses (test_example_losses: 2 points) -----------------------------------------------
-
-# One minus the probability instead of minus its log: the same ranking, the wrong losses.
-NO_LOG = """
-def example_losses(probs, labels):
-    p = np.asarray(probs, dtype=float)
-    return 1.0 - p[np.arange(len(p)), np.asarray(labels)]
-"""
-
-# The loss of the predicted class (the largest probability), not of the record's label.
-PREDICTED_CLASS = """
-def example_losses(probs, labels):
-    p = np.asarray(probs, dtype=float)
-    return -np.log(np.maximum(p.max(axis=1), 1e-300))
-"""
-
-# A customary epsilon (1e-12) instead of the stated floor: a zero probability gives 27.6, not 690.8.
-EPS_CLIP = """
-def example_losses(probs, labels):
-    p = np.clip(np.asarray(probs, dtype=float), 1e-12, 1.0)
-    return -np.log(p[np.arange(len(p)), np.asarray(labels)])
-"""
-
-# Losses in bits: the base-2 logarithm.
-LOG2 = """
-def example_losses(probs, labels):
-    p = np.asarray(probs, dtype=float)
-    return -np.log2(np.maximum(p[np.arange(len(p)), labels], 1e-300))
-"""
-
-# Hands the work to a sibling in the kit: the loss from log-probabilities.
-DELEGATING_LOSSES = """
-def example_losses(probs, labels):
-    return attacks.logit_losses(np.log(np.maximum(np.asarray(probs, dtype=float), 1e-300)), labels)
-"""
-
-# Correct: a Python loop with math.log.
-LOOP_LOSSES = """
-def example_losses(probs, labels):
-    return np.array([-math.log(max(float(row[int(c)]), 1e-300)) for row, c in zip(probs, labels)])
-"""
-
-# Correct: take_along_axis and clip.
-TAKE_ALONG = """
-def example_losses(probs, labels):
-    p = np.asarray(probs, dtype=np.float64)
-    p_y = np.take_along_axis(p, np.asarray(labels).reshape(-1, 1), axis=1)[:, 0]
-    return -np.log(np.clip(p_y, 1e-300, None))
-"""
-
-# Correct, though np.where evaluates log(0) on the way (a RuntimeWarning that must cost nothing).
-WHERE_WARNS = """
-def example_losses(probs, labels):
-    p = np.asarray(probs, dtype=float)
-    p_y = p[np.arange(len(p)), labels]
-    return np.where(p_y > 1e-300, -np.log(p_y), -np.log(1e-300))
-"""
 
 
-# --- loss_threshold_attack (test_loss_threshold_attack: 1 point) ----------------------------------
-
-# A strict comparison: a loss equal to the threshold is guessed a non-member.
-STRICT = """
-def loss_threshold_attack(probs, labels, threshold):
-    p = np.asarray(probs, dtype=float)
-    return -np.log(np.maximum(p[np.arange(len(p)), labels], 1e-300)) < threshold
-"""
-
-# Members are the records with a *high* loss: the attack upside down.
-REVERSED = """
-def loss_threshold_attack(probs, labels, threshold):
-    p = np.asarray(probs, dtype=float)
-    return -np.log(np.maximum(p[np.arange(len(p)), labels], 1e-300)) >= threshold
-"""
-
-# The model's confidence in its predicted class instead of the loss of the true label.
-CONFIDENCE = """
-def loss_threshold_attack(probs, labels, threshold):
-    p = np.asarray(probs, dtype=float)
-    return -np.log(np.maximum(p.max(axis=1), 1e-300)) <= threshold
-"""
-
-# The right decisions as 0/1 integers, not the booleans the exercise asks for.
-ZERO_ONE = """
-def loss_threshold_attack(probs, labels, threshold):
-    p = np.asarray(probs, dtype=float)
-    return (-np.log(np.maximum(p[np.arange(len(p)), labels], 1e-300)) <= threshold).astype(int)
-"""
-
-# The kit's losses, thresholded.
-DELEGATING_ATTACK = """
-def loss_threshold_attack(probs, labels, threshold):
-    return attacks.example_losses(probs, labels) <= threshold
-"""
-
-# Correct: a loop, one decision per record.
-LOOP_ATTACK = """
-def loss_threshold_attack(probs, labels, threshold):
-    out = []
-    for row, c in zip(probs, labels):
-        out.append(-math.log(max(float(row[c]), 1e-300)) <= threshold)
-    return np.array(out, dtype=bool)
-"""
-
-# Correct: not greater than the threshold, from the learner's own losses.
-NOT_GREATER = """
-def loss_threshold_attack(probs, labels, threshold):
-    return ~np.greater(example_losses(probs, labels), threshold)
-"""
-
-
-# --- roc_auc (test_roc_auc and test_roc_auc_ties: 1 point each) -----------------------------------
-
-# Ties counted as losses for the members: right on continuous scores only.
-STRICT_AUC = """
-def roc_auc(scores, is_member):
-    s = np.asarray(scores, dtype=float)
-    m = np.asarray(is_member, dtype=bool)
-    return float((s[m][:, None] > s[~m][None, :]).mean())
-"""
-
-# Ties counted as wins for the members.
-TIES_WIN = """
-def roc_auc(scores, is_member):
-    s = np.asarray(scores, dtype=float)
-    m = np.asarray(is_member, dtype=bool)
-    return float((s[m][:, None] >= s[~m][None, :]).mean())
-"""
-
-# The Mann-Whitney formula with ordinal ranks (ties broken by position, not averaged).
-ORDINAL_RANKS = """
-def roc_auc(scores, is_member):
-    s = np.asarray(scores, dtype=float)
-    m = np.asarray(is_member, dtype=bool)
-    ranks = np.empty(len(s))
-    ranks[np.argsort(s, kind="stable")] = np.arange(1, len(s) + 1)
-    n_pos, n_neg = m.sum(), (~m).sum()
-    return float((ranks[m].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
-"""
-
-# Forwards to the reference it is graded against.
-DELEGATING_AUC = """
-from ppml_lab.attacks import roc_auc as _forward
-
-def roc_auc(scores, is_member):
-    return _forward(scores, is_member)
-"""
-
-# The kit's ROC curve integrated with np.trapezoid.
-SIBLING_AUC = """
-def roc_auc(scores, is_member):
-    fpr, tpr, _ = attacks.roc_curve(scores, is_member)
-    return float(np.trapezoid(tpr, fpr))
-"""
-
-# scikit-learn's AUC.
-SKLEARN_AUC = """
-from sklearn.metrics import roc_auc_score
-
-def roc_auc(scores, is_member):
-    return float(roc_auc_score(np.asarray(is_member, dtype=bool), np.asarray(scores, dtype=float)))
-"""
-
-# Correct: every member/non-member pair in a Python loop; returns a Python float.
-LOOP_AUC = """
-def roc_auc(scores, is_member):
-    pos = [float(s) for s, m in zip(scores, is_member) if m]
-    neg = [float(s) for s, m in zip(scores, is_member) if not m]
-    wins = 0.0
-    for a in pos:
-        for b in neg:
-            wins += 1.0 if a > b else 0.5 if a == b else 0.0
-    return wins / (len(pos) * len(neg))
-"""
-
-# Correct: the Mann-Whitney formula with tie-averaged ranks; returns a NumPy float64.
-MIDRANK_NP = """
-def roc_auc(scores, is_member):
-    s = np.asarray(scores, dtype=float)
-    m = np.asarray(is_member, dtype=bool)
-    values, inverse, counts = np.unique(s, return_inverse=True, return_counts=True)
-    midrank = np.cumsum(counts) - (counts - 1) / 2.0
-    ranks = midrank[inverse]
-    n_pos, n_neg = m.sum(), (~m).sum()
-    return (ranks[m].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
-"""
-# Its own ROC curve, integrated by np.trapezoid: the exercise names it among the library routines refused.
-OWN_CURVE_TRAPZ = """
-def roc_auc(scores, is_member):
-    s = np.asarray(scores, dtype=float)
-    m = np.asarray(is_member, dtype=bool)
-    thresholds = np.r_[np.inf, np.unique(s)[::-1]]
-    tpr = [(s[m] >= t).mean() for t in thresholds]
-    fpr = [(s[~m] >= t).mean() for t in thresholds]
-    return float(np.trapezoid(tpr, fpr))
-"""
-
-
-# One submission per row: (example_losses, loss_threshold_attack, roc_auc) variants, each with the
-# marks it must earn. None stands for the master's solution.
+# Six packed submissions: each fills every answer with one variant and names the marks it must earn.
+# None stands for the master's solution. A threshold attack that reuses ``example_losses`` sits with a
+# correct ``example_losses``, so every cell's marks depend on one variant only.
 CELLS = {
     "example_losses": {"test_example_losses": 2.0},
     "loss_threshold_attack": {"test_loss_threshold_attack": 1.0},
     "roc_auc": {"test_roc_auc": 1.0, "test_roc_auc_ties": 1.0},
+    "tpr_at_fpr": {"test_tpr_at_fpr": 2.0},
+    "lira_score": {"test_lira_score": 3.0},
+    "audit_epsilon_bound": {"test_audit_epsilon_bound": 3.0},
 }
 SUBMISSIONS = {
-    "v1": {"example_losses": (NO_LOG, 0), "loss_threshold_attack": (STRICT, 0), "roc_auc": (STRICT_AUC, 1)},
-    "v2": {"example_losses": (PREDICTED_CLASS, 0), "loss_threshold_attack": (REVERSED, 0), "roc_auc": (TIES_WIN, 1)},
-    "v3": {"example_losses": (EPS_CLIP, 0), "loss_threshold_attack": (CONFIDENCE, 0),
-           "roc_auc": (ORDINAL_RANKS, 1)},
-    "v4": {"example_losses": (LOG2, 0), "loss_threshold_attack": (ZERO_ONE, 0), "roc_auc": (DELEGATING_AUC, 0)},
-    "v5": {"example_losses": (DELEGATING_LOSSES, 0), "loss_threshold_attack": (LOOP_ATTACK, 1),
-           "roc_auc": (SIBLING_AUC, 0)},
-    "v6": {"example_losses": (LOOP_LOSSES, 2), "loss_threshold_attack": (DELEGATING_ATTACK, 0),
-           "roc_auc": (SKLEARN_AUC, 0)},
-    "v7": {"example_losses": (TAKE_ALONG, 2), "loss_threshold_attack": (NOT_GREATER, 1), "roc_auc": (LOOP_AUC, 2)},
-    "v8": {"example_losses": (WHERE_WARNS, 2), "loss_threshold_attack": (None, 1), "roc_auc": (MIDRANK_NP, 2)},
-    "v9": {"example_losses": (None, 2), "loss_threshold_attack": (None, 1), "roc_auc": (OWN_CURVE_TRAPZ, 0)},
+    "wrong1": {"example_losses": (NO_LOG, 0), "loss_threshold_attack": (STRICT, 0), "roc_auc": (STRICT_AUC, 1),
+               "tpr_at_fpr": (STRICT_FPR, 0), "lira_score": (DDOF0_LIRA, 0),
+               "audit_epsilon_bound": (POINT_ESTIMATE, 0)},
+    "wrong2": {"example_losses": (PREDICTED_CLASS, 0), "loss_threshold_attack": (REVERSED, 0),
+               "roc_auc": (TIES_WIN, 1), "tpr_at_fpr": (QUANTILE, 0), "lira_score": (NO_LOG_SIGMA, 0),
+               "audit_epsilon_bound": (ALPHA_NOT_HALVED, 0)},
+    "wrong3": {"example_losses": (EPS_CLIP, 0), "loss_threshold_attack": (ZERO_ONE, 0),
+               "roc_auc": (ORDINAL_RANKS, 1), "tpr_at_fpr": (SPLIT_TIES, 0), "lira_score": (POOLED_LIRA, 0),
+               "audit_epsilon_bound": (ONE_SIDED, 0)},
+    "cheat": {"example_losses": (DELEGATING_LOSSES, 0), "loss_threshold_attack": (DELEGATING_ATTACK, 0),
+              "roc_auc": (SKLEARN_AUC, 0), "tpr_at_fpr": (SKLEARN_TPR, 0), "lira_score": (KIT_LIRA, 0),
+              "audit_epsilon_bound": (KIT_CP, 0)},
+    "alt1": {"example_losses": (LOOP_LOSSES, 2), "loss_threshold_attack": (LOOP_ATTACK, 1),
+             "roc_auc": (LOOP_AUC, 2), "tpr_at_fpr": (SEARCHSORTED_TPR, 2), "lira_score": (STATISTICS_LIRA, 3),
+             "audit_epsilon_bound": (BETAINCINV, 3)},
+    "alt2": {"example_losses": (WHERE_WARNS, 2), "loss_threshold_attack": (NOT_GREATER, 1),
+             "roc_auc": (MIDRANK_NP, 2), "tpr_at_fpr": (WALK_TPR, 2), "lira_score": (SCIPY_LIRA, 3),
+             "audit_epsilon_bound": (ISF_NUMPY, 3)},
 }
 # Cheats: the submission, the cells that must say why, and the function the message must name.
 CHEATS = [
-    ("v4", "roc_auc", "ppml_lab.attacks.roc_auc"),
-    ("v5", "example_losses", "logit_losses"),
-    ("v5", "roc_auc", "roc_curve"),
-    ("v6", "loss_threshold_attack", "example_losses"),
-    ("v6", "roc_auc", "sklearn.metrics.roc_auc_score"),
-    ("v9", "roc_auc", "trapezoid"),
+    ("cheat", "example_losses", "logit_losses"),
+    ("cheat", "loss_threshold_attack", "example_losses"),
+    ("cheat", "roc_auc", "sklearn.metrics.roc_auc_score"),
+    ("cheat", "tpr_at_fpr", "sklearn.metrics.roc_curve"),
+    ("cheat", "lira_score", "lira_scores"),
+    ("cheat", "audit_epsilon_bound", "clopper_pearson"),
 ]
+# Variants beyond the six slots, checked in-process against the same references and forbid lists.
+MORE = {
+    "example_losses": {"wrong": [LOG2], "cheat": [], "correct": [TAKE_ALONG]},
+    "loss_threshold_attack": {"wrong": [CONFIDENCE], "cheat": [], "correct": []},
+    "roc_auc": {"wrong": [], "cheat": [(DELEGATING_AUC, "ppml_lab.attacks.roc_auc"), (SIBLING_AUC, "roc_curve"),
+                                       (OWN_CURVE_TRAPZ, "trapezoid")], "correct": []},
+    "tpr_at_fpr": {"wrong": [INTERPOLATED], "cheat": [(KIT_CURVE_TPR, "roc_curve"),
+                                                      (FORWARD_TPR, "ppml_lab.attacks.tpr_at_fpr")], "correct": []},
+    "lira_score": {"wrong": [OFFLINE_LIRA, UPSIDE_DOWN_LIRA], "cheat": [], "correct": []},
+    "audit_epsilon_bound": {"wrong": [LOWER_LIMITS, NO_DELTA], "cheat": [(BINOMTEST_CP, "binomtest")],
+                            "correct": []},
+}
+# The reference each answer is graded against, the arguments it takes, and the forbid list of its cell.
+REFERENCES = {
+    "example_losses": ("example_losses", {}, ()),
+    "loss_threshold_attack": ("loss_threshold_attack", {}, ()),
+    "roc_auc": ("roc_auc", {}, ("trapezoid",)),
+    "tpr_at_fpr": ("tpr_at_fpr", {}, ()),
+    "lira_score": ("lira_scores", {"online": True, "global_variance": False}, ()),
+    "audit_epsilon_bound": ("epsilon_lower_bound_from_counts", {}, ("binomial_interval",)),
+}
 
-
-# Grading ten notebooks takes several minutes of CPU; on a shared machine the wall clock can be far longer.
+# Eight gradings of the whole lesson in one run; on a shared machine the wall clock can be long.
 SLOW = pytest.mark.timeout(2700)
-NBGRADER_TIMEOUT = 2400  # seconds for one nbgrader autograde run
+NBGRADER_TIMEOUT = 2400  # seconds for the one nbgrader autograde run
 
 
-def _grade(tmp_path, students, extra=None):
-    """Autograde the named submissions (and ``extra`` notebooks) and check the marks of each variant."""
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """The solution, the blank notebook and the six submissions, graded in one nbgrader run."""
     answers = solution_answers(A)
     assert set(answers) == set(CELLS)
-    variants = dict(extra or {})
-    for student in students:
-        rows = SUBMISSIONS[student]
+    notebooks = {"solution": notebook_with_answers(A, answers), "blank": release_notebook(A)}
+    for student, rows in SUBMISSIONS.items():
+        assert set(rows) == set(CELLS), student
         filled = {fn: answers[fn] if code is None else code for fn, (code, _) in rows.items()}
-        variants[student] = notebook_with_answers(A, filled)
-    results = autograde_variants(A, variants, tmp_path, timeout=NBGRADER_TIMEOUT)
-    for student in students:
-        rows = SUBMISSIONS[student]
-        got = results[student].cells
+        notebooks[student] = notebook_with_answers(A, filled)
+    assert len(notebooks) <= 8
+    return autograde_variants(A, notebooks, tmp_path_factory.mktemp("grade08"), timeout=NBGRADER_TIMEOUT)
+
+
+MAX_SCORE = sum(sum(cells.values()) for cells in CELLS.values())
+
+
+@SLOW
+def test_solution_earns_full_marks_and_blank_zero(graded):
+    full, blank = graded["solution"], graded["blank"]
+    assert set(full.cells) == {cell for cells in CELLS.values() for cell in cells}
+    assert full.max_score == MAX_SCORE and full.score == MAX_SCORE, full.cells
+    assert blank.score == 0 and blank.max_score == MAX_SCORE, blank.cells
+
+
+@SLOW
+def test_wrong_answers_lose_marks_cheats_earn_none_and_other_answers_earn_all(graded):
+    for student, rows in SUBMISSIONS.items():
+        got = graded[student].cells
         for fn, (_, marks) in rows.items():
             earned = sum(got[cell][0] for cell in CELLS[fn])
             assert earned == marks, (student, fn, {cell: got[cell] for cell in CELLS[fn]})
-        assert results[student].score == sum(m for _, m in rows.values()), (student, got)
-
-    for student, fn, called in (c for c in CHEATS if c[0] in students):
+        assert graded[student].score == sum(m for _, m in rows.values()), (student, got)
+    for student, fn, called in CHEATS:
         for cell in CELLS[fn]:
-            text = results[student].outputs_text(cell)
+            text = graded[student].outputs_text(cell)
             assert "No marks for this answer" in text and called in text, (student, cell, text[-600:])
-    return results
 
 
-@SLOW
-def test_solution_earns_full_marks_blank_zero_and_wrong_answers_lose_theirs(tmp_path):
-    answers = solution_answers(A)
-    results = _grade(tmp_path, ["v1", "v2"],
-                     {"solution": notebook_with_answers(A, answers), "blank": release_notebook(A)})
+def _define(source, name, **extra):
+    import math
 
-    full, blank = results["solution"], results["blank"]
-    assert set(full.cells) == {cell for cells in CELLS.values() for cell in cells}
-    assert full.max_score == 5 and full.score == 5, full.cells
-    assert blank.score == 0 and blank.max_score == 5, blank.cells
+    import numpy as np
 
+    from ppml_lab import attacks
 
-@SLOW
-def test_more_wrong_answers_lose_their_marks(tmp_path):
-    _grade(tmp_path, ["v3", "v4"])
+    namespace = {"math": math, "np": np, "attacks": attacks, **extra}
+    exec(compile(source, f"<{name}>", "exec"), namespace)
+    return namespace[name]
 
 
-@SLOW
-def test_cheats_earn_nothing_and_other_correct_answers_earn_everything(tmp_path):
-    _grade(tmp_path, ["v5", "v6", "v7", "v8", "v9"])
+def _cases():
+    """Inputs like the hidden tests' (ties, zero probabilities, thresholds equal to losses), per function."""
+    import math
+
+    import numpy as np
+
+    from ppml_lab import attacks
+
+    gen = np.random.default_rng(8)
+    probs = gen.dirichlet(np.ones(3), size=200)
+    probs[:20] = [1.0, 0.0, 0.0]
+    probs[20:50] = [0.5, 0.25, 0.25]
+    labels = gen.integers(0, 3, 200)
+    member = gen.random(300) < 0.4
+    tied = np.round(gen.normal(member * 0.5, 1.0))
+    n_neg = int((~member).sum())
+    mask = attacks.balanced_masks(8, 60, gen)
+    shadows = np.where(mask, 2 + gen.normal(0, 0.5, (8, 60)), gen.normal(0, 1.5, (8, 60)))
+    return {
+        "example_losses": [(probs, labels)],
+        "loss_threshold_attack": [(probs, labels, t) for t in (0.0, math.log(2), math.log(4), 0.8)],
+        "roc_auc": [(gen.normal(member * 0.7, 1.0), member), (tied, member)],
+        "tpr_at_fpr": [(tied, member, f) for f in (0.0, 1 / n_neg, 3 / n_neg, 0.05, 0.2)],
+        "lira_score": [(gen.normal(1.0, 1.5, 60), shadows, mask)],
+        "audit_epsilon_bound": [(0, 1000, 0, 1000, 1e-5, 0.05), (300, 1000, 20, 1000, 1e-5, 0.05),
+                                (20, 1000, 300, 1000, 1e-3, 0.05)],
+    }
+
+
+def test_variants_beyond_the_packed_submissions_are_told_apart_in_process():
+    import functools
+
+    import numpy as np
+
+    from autograder.checks import DelegationError, assert_own_implementation
+    from ppml_lab import attacks
+
+    cases = _cases()
+    own_losses = _define(solution_answers(A)["example_losses"], "example_losses")
+    for fn, kinds in MORE.items():
+        name, options, forbid = REFERENCES[fn]
+        reference = functools.partial(getattr(attacks, name), **options)
+        watched = getattr(attacks, name)
+        for source in kinds["correct"]:
+            answer = _define(source, fn, example_losses=own_losses)
+            for args in cases[fn]:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    got = assert_own_implementation(answer, watched, *args, forbid=forbid)
+                assert np.allclose(got, reference(*args), rtol=1e-9, atol=1e-12), (fn, source)
+        for source in kinds["wrong"]:
+            answer = _define(source, fn, example_losses=own_losses)
+            differs = False
+            for args in cases[fn]:
+                try:
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        got, want = np.asarray(answer(*args)), np.asarray(reference(*args))
+                    differs |= got.shape != want.shape or not np.allclose(got, want)
+                except (ArithmeticError, ValueError):
+                    differs = True
+            assert differs, (fn, source)
+        for source, called in kinds["cheat"]:
+            answer = _define(source, fn, example_losses=own_losses)
+            with pytest.raises(DelegationError, match=called):
+                assert_own_implementation(answer, watched, *cases[fn][0], forbid=forbid)
 
 
 def test_the_boundary_and_tie_cases_are_stated_in_the_exercises():
@@ -301,3 +260,7 @@ def test_the_boundary_and_tie_cases_are_stated_in_the_exercises():
     assert "*At most* includes\nequality" in source
     assert "a tied member/non-member pair counts one half" in source
     assert "`sklearn.metrics.roc_auc_score`" in source and "`np.trapezoid`" in source
+    assert "**at most** `max_fpr` (equality counts)" in source and "Tied scores cannot be split" in source
+    assert "the **sample** standard deviation\n(`ddof=1`" in source
+    assert "quantile of $\\mathrm{Beta}(k + 1, n - k)$, and $1$ when $k = n$" in source
+    assert "`scipy.stats.binomtest`" in source
