@@ -145,22 +145,108 @@ def encrypted_gradient(gradient_columns, error):
     return tuple(out)
 '''
 
-CELLS = ("test_depth", "test_scores", "test_gradient")
-VARIANTS = {
-    # name: {answer cell: (code, marks of its test cell)}
-    "wrong1": {"depth": (LINEAR_DEPTH, 0), "scores": (NO_BIAS, 0), "gradient": (ERROR_ONLY, 0)},
-    "wrong2": {"depth": (FLOOR_DEPTH, 0), "scores": (BIAS_EACH, 0), "gradient": (NO_SUM, 0)},
-    "wrong3": {"depth": (LOG_DEGREE_DEPTH, 0), "scores": (SHIFTED, 0), "gradient": (ONE_TOTAL, 0)},
-    "cheat": {"depth": (KIT_DEPTH, 0), "scores": (FRESH_SCORES, 0), "gradient": (DECRYPTING_GRADIENT, 0)},
-    "alt1": {"depth": (BITS_DEPTH, 2), "scores": (SUM_SCORES, 3), "gradient": (DOT_GRADIENT, 3)},
-    "alt2": {"depth": (LOOP_DEPTH, 2), "scores": (METHOD_SCORES, 3), "gradient": (INPLACE_GRADIENT, 3)},
+# -- precision_bits_left ---------------------------------------------------------------------------
+# Drops the first intermediate primes instead of the last ones.
+FIRST_PRIMES = '''
+def precision_bits_left(primes, scale_bits, levels):
+    middle = list(primes[1:-1])
+    if not 0 <= levels <= len(middle):
+        raise ValueError("levels")
+    if levels == 0:
+        return math.inf
+    return -math.log2(abs(math.prod(2.0**scale_bits / q for q in middle[:levels]) - 1))
+'''
+# Counts the special prime as the first one dropped.
+WITH_SPECIAL = '''
+def precision_bits_left(primes, scale_bits, levels):
+    if not 0 <= levels <= len(primes) - 2:
+        raise ValueError("levels")
+    if levels == 0:
+        return math.inf
+    return -math.log2(abs(math.prod(2.0**scale_bits / q for q in primes[::-1][:levels]) - 1))
+'''
+# First-order approximation: adds the deviations instead of multiplying the factors.
+SUMMED_DEVIATIONS = '''
+def precision_bits_left(primes, scale_bits, levels):
+    middle = list(primes[1:-1])
+    if not 0 <= levels <= len(middle):
+        raise ValueError("levels")
+    if levels == 0:
+        return math.inf
+    return -math.log2(abs(sum(2.0**scale_bits / q - 1 for q in middle[::-1][:levels])))
+'''
+# The kit's scale drift, called on a stand-in for CKKSParameters.
+KIT_PRECISION = '''
+from types import SimpleNamespace
+
+from ppml_lab.he import CKKSParameters
+
+def precision_bits_left(primes, scale_bits, levels):
+    stand_in = SimpleNamespace(primes=tuple(primes), scale_bits=scale_bits, depth=len(primes) - 2)
+    drift = CKKSParameters.scale_drift(stand_in, levels)
+    return math.inf if levels == 0 else -math.log2(abs(drift - 1))
+'''
+# Exact rational arithmetic, then a float at the end.
+FRACTION_PRECISION = '''
+from fractions import Fraction
+
+def precision_bits_left(primes, scale_bits, levels):
+    dropped = list(reversed(primes[1:-1]))
+    if levels < 0 or levels > len(dropped):
+        raise ValueError(f"levels must be in [0, {len(dropped)}]")
+    factor = Fraction(1)
+    for q in dropped[:levels]:
+        factor *= Fraction(2**scale_bits, q)
+    return math.inf if factor == 1 else -math.log2(abs(float(factor - 1)))
+'''
+# Logarithms with NumPy: a NumPy float comes back.
+LOG_PRECISION = '''
+def precision_bits_left(primes, scale_bits, levels):
+    middle = np.array(primes[1:-1], dtype=float)
+    if levels < 0 or levels > len(middle):
+        raise ValueError("levels out of range")
+    if levels == 0:
+        return np.float64(np.inf)
+    log_factor = np.sum(scale_bits * np.log(2.0) - np.log(middle[len(middle) - levels:]))
+    return -np.log2(np.abs(np.expm1(log_factor)))
+'''
+
+SUBMISSIONS = ("wrong1", "wrong2", "wrong3", "cheat", "alt1", "alt2")
+# answer cell: its test cells, then one (code, marks of each test cell) per submission, in that order
+ANSWERS = {
+    "depth": (("test_depth",), [(LINEAR_DEPTH, 0), (FLOOR_DEPTH, 0), (LOG_DEGREE_DEPTH, 0), (KIT_DEPTH, 0),
+                                (BITS_DEPTH, 2), (LOOP_DEPTH, 2)]),
+    "precision": (("test_precision",), [(FIRST_PRIMES, 0), (WITH_SPECIAL, 0), (SUMMED_DEVIATIONS, 0),
+                                        (KIT_PRECISION, 0), (FRACTION_PRECISION, 2), (LOG_PRECISION, 2)]),
+    "scores": (("test_scores",), [(NO_BIAS, 0), (BIAS_EACH, 0), (SHIFTED, 0), (FRESH_SCORES, 0),
+                                  (SUM_SCORES, 3), (METHOD_SCORES, 3)]),
+    "gradient": (("test_gradient",), [(ERROR_ONLY, 0), (NO_SUM, 0), (ONE_TOTAL, 0), (DECRYPTING_GRADIENT, 0),
+                                      (DOT_GRADIENT, 3), (INPLACE_GRADIENT, 3)]),
 }
+# what the cheat's message must name, per test cell
+CHEAT_NAMES = {
+    "test_depth": ("ppml_lab.he.polynomial_levels",),
+    "test_precision": ("ppml_lab.he.CKKSParameters",),
+    "test_scores": ("the server never decrypts", "ppml_lab.he.KeyOwner.decrypt"),
+    "test_gradient": ("the server never decrypts", "Context.secret_key"),
+}
+POINTS = 10
+VARIANTS = {name: {cell: variants[i] for cell, (_, variants) in ANSWERS.items()} for i, name in enumerate(SUBMISSIONS)}
+TESTS = {cell: tests for cell, (tests, _) in ANSWERS.items()}
+
+
+def _expected(variant):
+    out = {}
+    for cell, (_, marks) in variant.items():
+        marks = marks if isinstance(marks, tuple) else (marks,)
+        out.update({name: float(m) for name, m in zip(TESTS[cell], marks, strict=True)})
+    return out
 
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
     answers = solution_answers(A)
-    assert set(answers) == {"depth", "scores", "gradient"}
+    assert set(answers) == set(ANSWERS)
     notebooks = {"solution": notebook_with_answers(A, answers), "blank": release_notebook(A)}
     for name, variant in VARIANTS.items():
         notebooks[name] = notebook_with_answers(A, {cell: code for cell, (code, _) in variant.items()})
@@ -171,24 +257,19 @@ def results(tmp_path_factory):
 @pytest.mark.timeout(2400)
 def test_solution_full_and_blank_zero(results):
     full = results["solution"]
-    assert full.max_score == 8 and full.score == 8, full.cells
-    assert results["blank"].score == 0 and results["blank"].max_score == 8, results["blank"].cells
+    assert full.max_score == POINTS and full.score == POINTS, full.cells
+    assert results["blank"].score == 0 and results["blank"].max_score == POINTS, results["blank"].cells
 
 
 @pytest.mark.timeout(2400)
 def test_wrong_answers_lose_cheats_earn_nothing_alternatives_earn_full(results):
-    marks = {name: {c: results[name].cells[c][0] for c in CELLS} for name in VARIANTS}
-    expected = {
-        name: {f"test_{cell}": float(m) for cell, (_, m) in variant.items()} for name, variant in VARIANTS.items()
-    }
+    expected = {name: _expected(variant) for name, variant in VARIANTS.items()}
+    marks = {name: {c: results[name].cells[c][0] for c in expected[name]} for name in VARIANTS}
     assert marks == expected
 
 
 @pytest.mark.timeout(2400)
 def test_cheats_are_named(results):
-    cheat = results["cheat"]
-    assert "ppml_lab.he.polynomial_levels" in cheat.outputs_text("test_depth")
-    scores = cheat.outputs_text("test_scores")
-    assert "the server never decrypts" in scores and "ppml_lab.he.KeyOwner.decrypt" in scores
-    gradient = cheat.outputs_text("test_gradient")
-    assert "the server never decrypts" in gradient and "Context.secret_key" in gradient
+    for cell, names in CHEAT_NAMES.items():
+        text = results["cheat"].outputs_text(cell)
+        assert all(n in text for n in names), (cell, names, text[-600:])
