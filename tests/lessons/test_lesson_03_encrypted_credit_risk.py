@@ -211,6 +211,65 @@ def precision_bits_left(primes, scale_bits, levels):
     return -np.log2(np.abs(np.expm1(log_factor)))
 '''
 
+# -- pack_block -------------------------------------------------------------------------------------
+# Row-major: the applicants' rows one after the other.
+ROW_MAJOR = '''
+def pack_block(X, block_rows, slots):
+    X = np.asarray(X, dtype=float)
+    if X.shape[0] > block_rows or X.shape[1] > slots // block_rows:
+        raise ValueError("X does not fit")
+    out = np.zeros(slots)
+    groups = slots // block_rows
+    for r in range(X.shape[0]):
+        out[r * groups : r * groups + X.shape[1]] = X[r]
+    return out
+'''
+# Column after column without padding each feature to block_rows slots.
+NO_PADDING = '''
+def pack_block(X, block_rows, slots):
+    X = np.asarray(X, dtype=float)
+    if X.shape[0] > block_rows or X.shape[1] > slots // block_rows:
+        raise ValueError("X does not fit")
+    flat = X.T.ravel()
+    return np.concatenate([flat, np.zeros(slots - len(flat))])
+'''
+# Right layout, but no check that X fits: a block too large is silently cut.
+NO_CHECK_PACK = '''
+def pack_block(X, block_rows, slots):
+    X = np.asarray(X, dtype=float)[:block_rows, : slots // block_rows]
+    out = np.zeros(slots)
+    for f in range(X.shape[1]):
+        out[f * block_rows : f * block_rows + X.shape[0]] = X[:, f]
+    return out
+'''
+KIT_PACK = '''
+from ppml_lab.he.packing import PackedLayout
+
+def pack_block(X, block_rows, slots):
+    X = np.asarray(X, dtype=float)
+    return PackedLayout(X.shape[0], X.shape[1], slots, block_rows).pack_matrix(X)[0][0]
+'''
+LOOP_PACK = '''
+def pack_block(X, block_rows, slots):
+    rows, cols = len(X), len(X[0])
+    if rows > block_rows or cols * block_rows > slots:
+        raise ValueError(f"block of {rows} x {cols} does not fit")
+    out = [0.0] * slots
+    for r in range(rows):
+        for f in range(cols):
+            out[f * block_rows + r] = float(X[r][f])
+    return out
+'''
+PAD_PACK = '''
+def pack_block(X, block_rows, slots):
+    X = np.asarray(X, dtype=float)
+    groups = slots // block_rows
+    if X.shape[0] > block_rows or X.shape[1] > groups:
+        raise ValueError("X does not fit one block")
+    padded = np.pad(X, ((0, block_rows - X.shape[0]), (0, groups - X.shape[1])))
+    return padded.T.reshape(-1)
+'''
+
 SUBMISSIONS = ("wrong1", "wrong2", "wrong3", "cheat", "alt1", "alt2")
 # answer cell: its test cells, then one (code, marks of each test cell) per submission, in that order
 ANSWERS = {
@@ -220,6 +279,8 @@ ANSWERS = {
                                         (KIT_PRECISION, 0), (FRACTION_PRECISION, 2), (LOG_PRECISION, 2)]),
     "scores": (("test_scores",), [(NO_BIAS, 0), (BIAS_EACH, 0), (SHIFTED, 0), (FRESH_SCORES, 0),
                                   (SUM_SCORES, 3), (METHOD_SCORES, 3)]),
+    "pack": (("test_pack",), [(ROW_MAJOR, 0), (NO_PADDING, 0), (NO_CHECK_PACK, 0), (KIT_PACK, 0),
+                              (LOOP_PACK, 2), (PAD_PACK, 2)]),
     "gradient": (("test_gradient",), [(ERROR_ONLY, 0), (NO_SUM, 0), (ONE_TOTAL, 0), (DECRYPTING_GRADIENT, 0),
                                       (DOT_GRADIENT, 3), (INPLACE_GRADIENT, 3)]),
 }
@@ -228,9 +289,10 @@ CHEAT_NAMES = {
     "test_depth": ("ppml_lab.he.polynomial_levels",),
     "test_precision": ("ppml_lab.he.CKKSParameters",),
     "test_scores": ("the server never decrypts", "ppml_lab.he.KeyOwner.decrypt"),
+    "test_pack": ("ppml_lab.he.packing.PackedLayout",),
     "test_gradient": ("the server never decrypts", "Context.secret_key"),
 }
-POINTS = 10
+POINTS = 12
 VARIANTS = {name: {cell: variants[i] for cell, (_, variants) in ANSWERS.items()} for i, name in enumerate(SUBMISSIONS)}
 TESTS = {cell: tests for cell, (tests, _) in ANSWERS.items()}
 
