@@ -270,6 +270,65 @@ def pack_block(X, block_rows, slots):
     return padded.T.reshape(-1)
 '''
 
+# -- encrypted_total_and_mean ---------------------------------------------------------------------------
+# Starts from the first ciphertext and then adds all of them: the first counts twice.
+DOUBLE_FIRST = '''
+def encrypted_total_and_mean(ciphertexts):
+    if not ciphertexts:
+        raise ValueError("empty")
+    total = ciphertexts[0]
+    for c in ciphertexts:
+        total = total + c
+    return total, total * (1.0 / len(ciphertexts))
+'''
+# The sample-variance habit: divides by n - 1.
+N_MINUS_ONE = '''
+def encrypted_total_and_mean(ciphertexts):
+    if not ciphertexts:
+        raise ValueError("empty")
+    total = ciphertexts[0]
+    for c in ciphertexts[1:]:
+        total = total + c
+    return total, total * (1.0 / max(len(ciphertexts) - 1, 1))
+'''
+# Multiplies by n where it should divide.
+TIMES_N = '''
+def encrypted_total_and_mean(ciphertexts):
+    if not ciphertexts:
+        raise ValueError("empty")
+    total = sum(ciphertexts[1:], ciphertexts[0])
+    return total, total * len(ciphertexts)
+'''
+# Decrypts with the bank's private key and encrypts the answers afresh.
+DECRYPTING_PAILLIER = '''
+def encrypted_total_and_mean(ciphertexts):
+    if not ciphertexts:
+        raise ValueError("empty")
+    values = [bank._private_key.decrypt(c) for c in ciphertexts]
+    pk = ciphertexts[0].public_key
+    return pk.encrypt(sum(values)), pk.encrypt(sum(values) / len(values))
+'''
+REDUCE_PAILLIER = '''
+import functools
+import operator
+
+def encrypted_total_and_mean(ciphertexts):
+    if len(ciphertexts) == 0:
+        raise ValueError("need at least one ciphertext")
+    total = functools.reduce(operator.add, ciphertexts)
+    return (total, total / len(ciphertexts))
+'''
+ZERO_START_PAILLIER = '''
+def encrypted_total_and_mean(ciphertexts):
+    ciphertexts = list(ciphertexts)
+    if not ciphertexts:
+        raise ValueError("ciphertexts is empty")
+    total = ciphertexts[0].public_key.encrypt(0)  # E(0): the public key encrypts
+    for c in ciphertexts:
+        total += c
+    return [total, total * (1 / len(ciphertexts))]
+'''
+
 SUBMISSIONS = ("wrong1", "wrong2", "wrong3", "cheat", "alt1", "alt2")
 # answer cell: its test cells, then one (code, marks of each test cell) per submission, in that order
 ANSWERS = {
@@ -283,6 +342,9 @@ ANSWERS = {
                               (LOOP_PACK, 2), (PAD_PACK, 2)]),
     "gradient": (("test_gradient",), [(ERROR_ONLY, 0), (NO_SUM, 0), (ONE_TOTAL, 0), (DECRYPTING_GRADIENT, 0),
                                       (DOT_GRADIENT, 3), (INPLACE_GRADIENT, 3)]),
+    "paillier": (("test_paillier_total", "test_paillier_mean"),
+                 [(DOUBLE_FIRST, (0, 0)), (N_MINUS_ONE, (1, 0)), (TIMES_N, (1, 0)), (DECRYPTING_PAILLIER, (0, 0)),
+                  (REDUCE_PAILLIER, (1, 1)), (ZERO_START_PAILLIER, (1, 1))]),
 }
 # what the cheat's message must name, per test cell
 CHEAT_NAMES = {
@@ -291,8 +353,10 @@ CHEAT_NAMES = {
     "test_scores": ("the server never decrypts", "ppml_lab.he.KeyOwner.decrypt"),
     "test_pack": ("ppml_lab.he.packing.PackedLayout",),
     "test_gradient": ("the server never decrypts", "Context.secret_key"),
+    "test_paillier_total": ("the server never decrypts", "PaillierPrivateKey.decrypt"),
+    "test_paillier_mean": ("the server never decrypts", "PaillierPrivateKey.decrypt"),
 }
-POINTS = 12
+POINTS = 14
 VARIANTS = {name: {cell: variants[i] for cell, (_, variants) in ANSWERS.items()} for i, name in enumerate(SUBMISSIONS)}
 TESTS = {cell: tests for cell, (tests, _) in ANSWERS.items()}
 
