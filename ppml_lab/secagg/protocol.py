@@ -331,6 +331,8 @@ class SecureAggregationServer:
             c_time += time.perf_counter() - s
             self.state["masked_inputs"][c.cid] = y
             sent += y.nbytes
+        # Which clients drop out is the simulation's choice of scenario, not a secret: a seeded
+        # generator makes a run repeatable. Keys, masks and shares above come from the OS CSPRNG.
         rng = np.random.default_rng(drop_seed)
         n_drop = int(round(drop_after_masking * self.n))
         dropped = set(rng.choice(self.n, size=n_drop, replace=False).tolist()) if n_drop else set()
