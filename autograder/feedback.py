@@ -56,7 +56,8 @@ def _quotes(line: str, hidden: Iterable[str]) -> bool:
     return any(h in line for h in hidden)
 
 
-def _is_test_cell(cell: NotebookNode) -> bool:
+def is_test_cell(cell: NotebookNode) -> bool:
+    """True for an nbgrader graded test cell (graded code that is not a solution)."""
     meta = cell.get("metadata", {}).get("nbgrader", {})
     return bool(meta.get("grade")) and not meta.get("solution") and cell.get("cell_type") == "code"
 
@@ -70,7 +71,7 @@ class HideHiddenTests(Preprocessor):
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         hidden: set[str] = set()
         for cell in nb.cells:
-            if _is_test_cell(cell):
+            if is_test_cell(cell):
                 cell.source, lines = split_hidden(cell.source)
                 hidden.update(s for s in (x.strip() for x in lines) if len(s) >= MIN_QUOTED)
         visible = {x.strip() for cell in nb.cells for x in cell.source.splitlines()}

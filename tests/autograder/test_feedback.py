@@ -9,6 +9,7 @@ hidden-test line.
 """
 
 import copy
+import html
 import re
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pytest
 from nbconvert.exporters import NotebookExporter
 
 from autograder import samples
-from autograder.feedback import MIN_QUOTED, PLACEHOLDER, HideHiddenTests, split_hidden
+from autograder.feedback import MIN_QUOTED, PLACEHOLDER, HideHiddenTests, is_test_cell, split_hidden
 from autograder.grade import GradeOptions, grade
 from autograder.pipeline import ROOT, SOURCE_DIR, run_nbgrader
 from autograder.sandbox import Limits
@@ -33,26 +34,20 @@ COURSE = ROOT / "course"
 LESSONS = sorted(p.name for p in SOURCE_DIR.iterdir() if (p / f"{p.name}.ipynb").is_file())
 
 
-def _is_test(cell) -> bool:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
-
-
 def secret_lines(assignment: str) -> set[str]:
     """Hidden-test lines of a lesson that the released notebook does not show anyway."""
     hidden = set()
     for cell in source_notebook(assignment).cells:
-        if _is_test(cell):
+        if is_test_cell(cell):
             hidden.update(s for s in (x.strip() for x in split_hidden(cell.source)[1]) if len(s) >= MIN_QUOTED)
     # the released notebook in course/ (kept identical to nbgrader's release by test_course_sync)
     released = nbformat.read(COURSE / assignment / f"{assignment}.ipynb", as_version=4)
     visible = {x.strip() for c in released.cells for x in c.source.splitlines()}
-    return hidden - visible
+    # a hidden line the learner reads inside a visible one (an import, a signature) is no secret either
+    return {s for s in hidden if not any(s in line for line in visible)}
 
 
 def _leaks(text: str, secrets: set[str]) -> list[str]:
-    import html
-
     plain = html.unescape(re.sub(r"<[^>]+>", "", text))
     return sorted(s for s in secrets if s in text or s in plain)
 
@@ -69,11 +64,14 @@ def test_split_hidden_keeps_the_visible_checks_and_refuses_an_unclosed_block():
 @pytest.mark.parametrize("assignment", LESSONS)
 def test_no_hidden_line_survives_the_feedback_preprocessor(assignment):
     nb = copy.deepcopy(source_notebook(assignment))
+    for cell in nb.cells:  # the autograded notebook holds the learner's answers, not the master's
+        if cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
+            cell.source = "# YOUR CODE HERE\nraise NotImplementedError()"
     secrets = secret_lines(assignment)
     assert secrets, f"{assignment} has no hidden tests to protect"
     failures = {}
     for cell in nb.cells:
-        if not _is_test(cell):
+        if not is_test_cell(cell):
             continue
         gid = cell.metadata.nbgrader.grade_id
         lines = cell.source.splitlines()
@@ -92,7 +90,7 @@ def test_no_hidden_line_survives_the_feedback_preprocessor(assignment):
     out = nbformat.reads(text, as_version=4)
     assert _leaks(text, secrets) == []
     for cell in out.cells:
-        if _is_test(cell):
+        if is_test_cell(cell):
             assert "### BEGIN HIDDEN TESTS" not in cell.source
             errors = [o for o in cell.outputs if o.output_type == "error"]
             gid = cell.metadata.nbgrader.grade_id
@@ -123,8 +121,8 @@ def test_feedback_from_plain_nbgrader_and_ppml_lab_grade_holds_no_hidden_test_li
     plain = autograde_variants(A, subs, tmp_path / "plain", timeout=1800)
     assert plain["wrong"].score < plain["solution"].score  # a hidden test really failed
     run_nbgrader(["generate_feedback", A, "--force"], grading_dir=tmp_path / "plain" / "grading", timeout=900)
-    for html in _feedback_files(tmp_path / "plain" / "grading" / "feedback"):
-        assert _leaks(html.read_text(), secrets) == [], html
+    for page in _feedback_files(tmp_path / "plain" / "grading" / "feedback"):
+        assert _leaks(page.read_text(), secrets) == [], page
 
     folder = tmp_path / "submissions"
     for student, nb in subs.items():
@@ -135,8 +133,8 @@ def test_feedback_from_plain_nbgrader_and_ppml_lab_grade_holds_no_hidden_test_li
         workers=1, fast=True, feedback=True, limits=Limits(cell_seconds=120, notebook_seconds=600, memory_mb=4096)))
     files = _feedback_files(gdir / "feedback")
     assert {p.parent.parent.name for p in files} == set(subs)
-    for html in files:
-        text = html.read_text()
-        assert _leaks(text, secrets) == [], html
+    for page in files:
+        text = page.read_text()
+        assert _leaks(text, secrets) == [], page
     wrong = (gdir / "feedback" / "wrong" / A / f"{A}.html").read_text()
     assert "AssertionError" in wrong  # the learner still sees what failed
