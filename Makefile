@@ -83,12 +83,12 @@ lab: env
 	$(BIN)/jupyter lab --ServerApp.root_dir=course --port=$(PORT) $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 # --durations: the slowest tests are listed at the end of every run, so growth in suite time is seen.
-# --dist worksteal: an idle worker takes queued tests from a busy one (the lesson tests are long, and
-# a fixed split left one worker grading lessons one after another while the other sat idle).
+# --dist loadfile: a test file runs on one worker, so a lesson's module-scoped fixture (a graded batch of
+# notebooks) is built once; tests/conftest.py queues the long files first so the short ones fill in.
 # pytest exits 5 when it collected nothing: that is a broken suite, not a pass.
 test: env
 	$(BIN)/ruff check .
-	@$(PY) -m pytest -n auto --dist worksteal --durations=25 $(PYTEST_ARGS); rc=$$?; \
+	@$(PY) -m pytest -n auto --dist loadfile --durations=25 $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests - failing" >&2; exit 1; fi; \
 	exit $$rc
 

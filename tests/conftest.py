@@ -23,3 +23,23 @@ if "PPML_LAB_CANARY_PLANS" not in os.environ:
     _plans = tempfile.mkdtemp(prefix="ppml-lab-canary-plans-")
     os.environ["PPML_LAB_CANARY_PLANS"] = _plans
     atexit.register(shutil.rmtree, _plans, ignore_errors=True)
+
+
+
+import pytest  # noqa: E402
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Put the long tests (lessons, tests marked slow) first, keeping each file's own order.
+
+    ``make test`` runs ``--dist loadfile``: a file's tests stay on one worker, so a lesson's
+    module-scoped fixture (a whole graded batch of notebooks) is built once, not once per worker.
+    Files are handed to workers in collection order, so the longest go first and the short ones fill
+    in at the end instead of one worker finishing a lesson while the other sits idle.
+    """
+
+    def long_first(item: pytest.Item) -> int:
+        lesson = "tests/lessons/" in item.nodeid
+        return 0 if lesson or item.get_closest_marker("slow") else 1
+
+    items.sort(key=long_first)
