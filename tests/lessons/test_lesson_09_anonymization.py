@@ -15,13 +15,20 @@ from corpus_09_anonymization import (
     LOOP_C,
     LOOP_R,
     MEAN_C,
+    NO_K_C,
     OPEN_RANGE_R,
     PANDAS_C,
     RAW_RANGE_C,
     RIGHT_TIES_C,
 )
 
-from autograder.testing import autograde_variants, notebook_with_answers, release_notebook, solution_answers
+from autograder.testing import (
+    autograde_variants,
+    notebook_with_answers,
+    release_notebook,
+    solution_answers,
+    source_notebook,
+)
 
 A = "09_anonymization"
 
@@ -337,3 +344,19 @@ def test_the_exercises_state_their_rules_and_the_text_does_not_overstate_dp():
     assert "because one person's record was\nin the data" in source
     code = "\n".join(c.source for c in release_notebook(A).cells if c.cell_type == "code")
     assert "any conclusion about one member is at most" not in code
+
+
+def test_a_cut_that_ignores_k_fails_both_median_cut_cells_in_process(monkeypatch):
+    """A fourth wrong median cut, run through the master notebook's own cells without nbgrader."""
+    monkeypatch.setenv("PPML_LAB_FAST", "1")
+    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in source_notebook(A).cells}
+    namespace = {}
+    for gid in ("setup", "ages-incomes"):
+        exec(cells[gid], namespace)
+    exec(NO_K_C, namespace)
+    for gid in CELLS["median_cut"]:
+        with pytest.raises(AssertionError):
+            exec(cells[gid], dict(namespace))
+    exec(solution_answers(A)["median_cut"], namespace)  # the same cells pass the solution
+    for gid in CELLS["median_cut"]:
+        exec(cells[gid], dict(namespace))
