@@ -102,6 +102,26 @@ def _candidates(
     return counts, last_row, seen
 
 
+def reidentify(release: pd.DataFrame, register: pd.DataFrame, quasi_identifiers: Sequence[str]) -> dict:
+    """The register's people whom exactly one released row fits, each with that row's index label.
+
+    A row fits a person when each of its (possibly generalised) quasi-identifiers fits their exact
+    value, read as :func:`linkage_attack` reads labels: ``"lo-hi"`` fits lo <= v <= hi (both ends
+    included), ``"{a,b}"`` fits the values listed, any other label only the value it spells. One row
+    counts as one, whatever its class: a person whom a class of three rows fits is not re-identified.
+    """
+    qis = _check_quasi_identifiers(release, quasi_identifiers)
+    _check_quasi_identifiers(register, qis)
+    if "name" not in register.columns:
+        raise ValueError("register must have a 'name' column")
+    counts, last_row, _ = _candidates(release, register, qis, None, None)
+    names = register["name"].to_numpy()
+    return {
+        str(names[i]): last_row[i].item() if hasattr(last_row[i], "item") else last_row[i]
+        for i in np.flatnonzero(counts == 1)
+    }
+
+
 @dataclass
 class LinkageResult:
     """Outcome of the attack on one release."""

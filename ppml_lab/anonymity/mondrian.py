@@ -57,6 +57,50 @@ def _emd_to(overall: np.ndarray, ordered: bool):
     return emd
 
 
+def _median_side(vals: np.ndarray) -> np.ndarray:
+    """Which values go to the left half of a median cut: those <= the median (``np.median``, the mean of
+    the two middle values for an even count), or those < it when that would leave the right half empty
+    (the median is the largest value)."""
+    median = np.median(vals)
+    left = vals <= median
+    return vals < median if left.all() else left
+
+
+def median_cut(
+    partition: pd.DataFrame,
+    quasi_identifiers: Sequence[str],
+    k: int,
+    domain: dict[str, float],
+) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """One step of :func:`mondrian` on numeric quasi-identifiers: split ``partition`` in two at a median.
+
+    The quasi-identifiers are tried widest first, width being the partition's range (max - min) divided
+    by ``domain[q]``, the width of the whole table's range of ``q`` (so years and euros compare); equal
+    widths keep the order of ``quasi_identifiers``, and a column holding one value is never cut. The
+    first cut whose halves both keep at least ``k`` rows is returned as ``(left, right)``, rows in the
+    partition's order with its index (left: values <= the median, or < it when the median is the
+    largest value); None when no quasi-identifier can be cut so.
+    """
+    qis = _check_quasi_identifiers(partition, quasi_identifiers)
+    k = check_int("k", k, minimum=1)
+    for q in qis:
+        if not pd.api.types.is_numeric_dtype(partition[q]):
+            raise ValueError(f"quasi_identifiers must be numeric columns; {q!r} is {partition[q].dtype}")
+        if q not in domain or not float(domain[q]) > 0:
+            raise ValueError(f"domain must give a positive range width for {q!r}, got {domain.get(q)!r}")
+    if len(partition) == 0:
+        return None
+    values = {q: partition[q].to_numpy(dtype=float) for q in qis}
+    widths = {q: (values[q].max() - values[q].min()) / float(domain[q]) for q in qis}
+    for q in sorted(qis, key=lambda q: -widths[q]):  # a stable sort: ties keep the given order
+        if widths[q] == 0:
+            continue
+        goes_left = _median_side(values[q])
+        if goes_left.sum() >= k and (~goes_left).sum() >= k:
+            return partition[goes_left], partition[~goes_left]
+    return None
+
+
 def mondrian(
     df: pd.DataFrame,
     quasi_identifiers: Sequence[str],
@@ -128,11 +172,8 @@ def mondrian(
             vals = codes[q][idx]
             if vals.max() == vals.min():
                 continue
-            median = np.median(vals)
-            left = idx[vals <= median]
-            right = idx[vals > median]
-            if len(right) == 0:  # many values equal to the median: split just below it instead
-                left, right = idx[vals < median], idx[vals >= median]
+            goes_left = _median_side(vals)
+            left, right = idx[goes_left], idx[~goes_left]
             if allowed(left) and allowed(right):
                 stack.extend([left, right])
                 break

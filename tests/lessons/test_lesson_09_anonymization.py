@@ -2,11 +2,33 @@
 
 Each submission answers every exercise (graded in separate cells) with one variant, so one grading run
 of eight notebooks covers three wrong answers, one cheat and two other correct answers per exercise.
+The median-cut and re-identification answers live in ``corpus_09_anonymization``.
 """
 
 import pytest
+from corpus_09_anonymization import (
+    CLASS_MATCH_R,
+    CROSS_JOIN_R,
+    EXACT_JOIN_R,
+    KIT_READER_R,
+    KIT_SIDE_C,
+    LOOP_C,
+    LOOP_R,
+    MEAN_C,
+    NO_K_C,
+    OPEN_RANGE_R,
+    PANDAS_C,
+    RAW_RANGE_C,
+    RIGHT_TIES_C,
+)
 
-from autograder.testing import autograde_variants, notebook_with_answers, release_notebook, solution_answers
+from autograder.testing import (
+    autograde_variants,
+    notebook_with_answers,
+    release_notebook,
+    solution_answers,
+    source_notebook,
+)
 
 A = "09_anonymization"
 
@@ -195,6 +217,8 @@ def ordered_t_closeness(df, quasi_identifiers, sensitive):
 # Every graded function with its graded cells and their points.
 CELLS = {
     "k_anonymity": {"test_k_anonymity_values": 3.0, "test_k_anonymity_edges": 2.0},
+    "reidentify": {"test_reidentify_values": 2.0, "test_reidentify_edges": 2.0},
+    "median_cut": {"test_median_cut_values": 2.0, "test_median_cut_edges": 2.0},
     "l_diversity": {"test_l_diversity_values": 3.0, "test_l_diversity_edges": 2.0},
     "t_closeness": {"test_t_closeness_values": 2.0, "test_t_closeness_edges": 2.0},
 }
@@ -203,32 +227,42 @@ CELLS = {
 # answers), each with the marks it must earn, cell by cell in the order of CELLS.
 SUBMISSIONS = {
     "s1": {
+        "reidentify": (CLASS_MATCH_R, (0, 0)), "median_cut": (RAW_RANGE_C, (0, 0)),
         "k_anonymity": (CLASS_COUNT_K, (0, 0)), "l_diversity": (ROW_COUNT_L, (0, 0)),
         "t_closeness": (CATEGORICAL_T, (0, 0)),
     },
     "s2": {
+        "reidentify": (EXACT_JOIN_R, (0, 0)), "median_cut": (MEAN_C, (0, 0)),
         "k_anonymity": (NAIVE_K, (3, 0)), "l_diversity": (TABLE_WIDE_L, (0, 0)),
         "t_closeness": (MEAN_T, (0, 0)),
     },
     "s3": {
+        "reidentify": (OPEN_RANGE_R, (0, 0)), "median_cut": (RIGHT_TIES_C, (0, 0)),
         "k_anonymity": (VALUE_COUNTS_K, (3, 0)), "l_diversity": (NAIVE_L, (3, 0)),
         "t_closeness": (NAIVE_T, (2, 0)),
     },
     "s4": {
+        "reidentify": (KIT_READER_R, (0, 0)), "median_cut": (KIT_SIDE_C, (0, 0)),
         "k_anonymity": (DISHONEST_K, (0, 0)), "l_diversity": (SIBLING_L, (0, 0)),
         "t_closeness": (WASSERSTEIN_T, (0, 0)),
     },
     "s5": {
+        "reidentify": (LOOP_R, (2, 2)), "median_cut": (LOOP_C, (2, 2)),
         "k_anonymity": (LOOP_K, (3, 2)), "l_diversity": (SETS_L, (3, 2)),
         "t_closeness": (LOOP_T, (2, 2)),
     },
     "s6": {
+        "reidentify": (CROSS_JOIN_R, (2, 2)), "median_cut": (PANDAS_C, (2, 2)),
         "k_anonymity": (VALUE_COUNTS_FIXED_K, (3, 2)), "l_diversity": (DEDUP_L, (3, 2)),
         "t_closeness": (TABLE_T, (2, 2)),
     },
 }
 # Cheats: the submission, the graded cell, and what its message must name.
 CHEATS = [
+    ("s4", "test_reidentify_values", "ppml_lab.anonymity.linkage._compatible, a function of the kit"),
+    ("s4", "test_reidentify_edges", "ppml_lab.anonymity.linkage._compatible"),
+    ("s4", "test_median_cut_values", "ppml_lab.anonymity.mondrian._median_side, a function of the kit"),
+    ("s4", "test_median_cut_edges", "ppml_lab.anonymity.mondrian._median_side"),
     ("s4", "test_k_anonymity_values", "TamperingDetected"),
     ("s4", "test_l_diversity_values", "ppml_lab.anonymity.equivalence_class_sizes, a function of the kit"),
     ("s4", "test_l_diversity_edges", "ppml_lab.anonymity.equivalence_class_sizes"),
@@ -293,8 +327,36 @@ def test_the_exercises_state_their_rules_and_the_text_does_not_overstate_dp():
     source = "\n".join(c.source for c in release_notebook(A).cells if c.cell_type == "markdown")
     # the categorical rule the edge tests apply, stated in every exercise that groups rows
     assert source.count("unused categories are no class") >= 3
+    # the re-identification rules: ranges include both ends, rows (not classes) are counted
+    assert "label `\"lo-hi\"` fits every value $v$ with $lo \\le v \\le hi$, **both ends included**" in source
+    assert "exactly **one released row** fits them. Rows, not classes" in source
+    # the median cut: the normalisation, the order of equal widths, the side of the median, k
+    assert "divided by\n  `domain[q]`, the width (max − min) of $q$ over the *whole table*" in source
+    assert "**equal normalised ranges\n  keep the order of `quasi_identifiers`**" in source
+    assert "value is **≤ the median on the left**" in source
+    assert "**both halves keep at least `k` rows**" in source
     assert "the sorted distinct values $v_1 < \\dots < v_m$ of `sensitive` in the **whole\n  table**" in source
     assert "ready-made transport distance (`scipy.stats.wasserstein_distance`, POT's `ot.emd`)" in source
     # DP bounds what is learned because of one person's record, not inference from population statistics
     assert "bounded by $e^\\varepsilon$, relative" not in source
     assert "inference from population statistics is not bounded" in source
+    assert "Relative bounds are what differential privacy offers" not in source
+    assert "because one person's record was\nin the data" in source
+    code = "\n".join(c.source for c in release_notebook(A).cells if c.cell_type == "code")
+    assert "any conclusion about one member is at most" not in code
+
+
+def test_a_cut_that_ignores_k_fails_both_median_cut_cells_in_process(monkeypatch):
+    """A fourth wrong median cut, run through the master notebook's own cells without nbgrader."""
+    monkeypatch.setenv("PPML_LAB_FAST", "1")
+    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in source_notebook(A).cells}
+    namespace = {}
+    for gid in ("setup", "ages-incomes"):
+        exec(cells[gid], namespace)
+    exec(NO_K_C, namespace)
+    for gid in CELLS["median_cut"]:
+        with pytest.raises(AssertionError):
+            exec(cells[gid], dict(namespace))
+    exec(solution_answers(A)["median_cut"], namespace)  # the same cells pass the solution
+    for gid in CELLS["median_cut"]:
+        exec(cells[gid], dict(namespace))
