@@ -22,6 +22,9 @@ the secret that leaked and the round that leaked it:
   only on what that party holds and what was opened (its output does not move when the other
   party's secrets move under the same openings): an answer that adds up both parties' shares in
   one process and re-shares the product fails it.
+* :func:`assert_shares_local` checks a local protocol step (local truncation, say), which sends
+  nothing: each party's output must be a deterministic function of that party's own share, so an
+  answer that adds up both shares, works on the reconstructed value and re-shares it fails it.
 """
 
 from __future__ import annotations
@@ -282,3 +285,35 @@ def assert_session_protocol_secret(
     secrets.update(derived or {})
     assert_reveals_nothing(recorded, secrets)
     return results
+
+
+def assert_shares_local(
+    student_fn: Callable[..., Any], shares: Sequence[np.ndarray], *args: Any, what: str = "the result"
+) -> None:
+    """``student_fn(shares, *args)`` returns both parties' shares of ``what`` from both parties'
+    shares, and each party must compute its own from its own share alone: the same call must give
+    the same output, and party p's output must not move when only the other party's share moves."""
+    from ppml_lab.smpc.randomness import random_ring_elements
+
+    def run(pair: Sequence[np.ndarray]) -> list[np.ndarray]:
+        return [np.asarray(z, dtype=np.uint64) for z in student_fn([np.array(v) for v in pair], *args)]
+
+    base = run(shares)
+    if any(not np.array_equal(z, b) for z, b in zip(run(shares), base, strict=True)):
+        raise SecrecyError(
+            f"No marks for this answer: two calls on the same shares gave different shares of {what}. "
+            "A local step is a deterministic function of each party's own share; fresh randomness in the "
+            "output means the value was re-shared, so some process saw it whole (the shares added up, "
+            "the reconstructed value worked on and split again)."
+        )
+    for mine in (0, 1):
+        other = 1 - mine
+        moved = list(shares)
+        moved[other] = random_ring_elements(np.shape(shares[other]))
+        if not np.array_equal(run(moved)[mine], base[mine]):
+            raise SecrecyError(
+                f"No marks for this answer: party {mine}'s share of {what} changed when only party {other}'s "
+                f"share changed. Each party must compute its share from its own share alone, with no "
+                f"message; an answer that adds up both shares and works on the reconstructed value "
+                f"reveals it to whoever runs that code."
+            )

@@ -6,9 +6,11 @@ In the order of lesson 04:
    and sharing (:mod:`.sharing`: ``share``, ``reconstruct``): a share alone is uniformly random;
 2. Beaver multiplication with a trusted dealer (:mod:`.dealer`: ``TrustedDealer``, ``Triple``):
    ``beaver_local_share`` (one party's local step) and ``beaver_multiply_shares`` (the protocol,
-   one round; also ``beaver_multiply``), ``beaver_matmul``; a triple serves one product only;
-3. truncation of fixed-point products (:mod:`.truncation`: ``truncate``, dealer-assisted, exact
-   for |value| < 2^62; ``local_truncation_failure_probability`` for the local variant);
+   one round; also ``beaver_multiply``), ``beaver_matmul``; a triple serves one product only
+   (``triple_reuse_leak``: what two products on one triple open);
+3. truncation of fixed-point products (:mod:`.truncation`: ``local_truncate``, SecureML's local
+   truncation, and ``local_truncation_failure_probability``, how often it fails; ``truncate``,
+   dealer-assisted, exact for |value| < 2^62);
 4. the shared array type (:mod:`.tensor`: ``MPCSession``, ``SharedTensor``), the cubic sigmoid
    (:mod:`.functions`) and secure logistic regression (:mod:`.logistic`:
    ``SecureLogisticRegression``, ``train_plaintext_poly_lr``);
@@ -39,7 +41,13 @@ are sent, and so what the counters show; in one process it is not an access cont
 """
 
 from ppml_lab.smpc.authenticated import AuthenticatedSharing, MACCheckError
-from ppml_lab.smpc.beaver import beaver_local_share, beaver_matmul, beaver_multiply, beaver_multiply_shares
+from ppml_lab.smpc.beaver import (
+    beaver_local_share,
+    beaver_matmul,
+    beaver_multiply,
+    beaver_multiply_shares,
+    triple_reuse_leak,
+)
 from ppml_lab.smpc.channel import Channel, InProcessChannel, Message, PeerFailure, ProtocolError, channel_pair
 from ppml_lab.smpc.comparison import less_than, less_than_zero, relu, sign_bit
 from ppml_lab.smpc.dealer import Triple, TruncationPair, TrustedDealer
@@ -59,7 +67,7 @@ from ppml_lab.smpc.sharing import reconstruct, share
 from ppml_lab.smpc.tcp import TCPChannel
 from ppml_lab.smpc.tensor import MUL_ROUNDS, PUBLIC_MUL_ROUNDS, MPCSession, SharedTensor
 from ppml_lab.smpc.transport import LAN, WAN, NetworkModel, Transport
-from ppml_lab.smpc.truncation import local_truncation_failure_probability, truncate
+from ppml_lab.smpc.truncation import local_truncate, local_truncation_failure_probability, truncate
 
 __all__ = [
     "FRAC_BITS",
@@ -76,8 +84,10 @@ __all__ = [
     "beaver_multiply_shares",
     "beaver_multiply",
     "beaver_matmul",
-    "truncate",
+    "triple_reuse_leak",
+    "local_truncate",
     "local_truncation_failure_probability",
+    "truncate",
     "MPCSession",
     "SharedTensor",
     "MUL_ROUNDS",

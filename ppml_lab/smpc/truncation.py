@@ -1,6 +1,11 @@
 """Truncating fixed-point products, for both parties at once.
 
-A product of two fixed-point values carries 2f fractional bits and must be divided by 2^f. The
+A product of two fixed-point values carries 2f fractional bits and must be divided by 2^f.
+:func:`local_truncate` is SecureML's local truncation, the one lesson 04 has you write: no message,
+each party shifts its own share (party 0 computes floor(x_0 / 2^f), party 1 computes
+2^k - floor((2^k - x_1) / 2^f), k = 64), and the sum is within one unit in the last place of
+x / 2^f unless the two shares wrapped around the ring the "wrong" way, which happens with
+probability about |x| / 2^64 (:func:`local_truncation_failure_probability`). The
 engine uses the dealer-assisted protocol of :func:`ppml_lab.smpc.protocol.truncate` (one round,
 exact to one unit in the last place for every |value| < 2^62 in the ring, failure probability 0
 inside that bound). :func:`local_truncation_failure_probability` gives, for comparison, the chance
@@ -15,6 +20,19 @@ from ppml_lab.smpc import protocol
 from ppml_lab.smpc.dealer import TrustedDealer
 from ppml_lab.smpc.ring import FRAC_BITS, RING_BITS
 from ppml_lab.smpc.transport import Transport
+
+
+def local_truncate(shares: list[np.ndarray], bits: int = FRAC_BITS) -> list[np.ndarray]:
+    """Both parties' shares of x / 2^bits by local (SecureML) truncation: each party shifts only its
+    own share, with no communication. Exact to one unit in the last place except with probability
+    about |x| / 2^64 per value, when the result is off by about 2^(64 - bits)."""
+    if len(shares) != 2:
+        raise ValueError(f"shares must hold two parties' shares, got {len(shares)}")
+    if not 0 < bits < RING_BITS:
+        raise ValueError(f"bits must be in 1..{RING_BITS - 1}, got {bits}")
+    x0, x1 = (np.asarray(s, dtype=np.uint64) for s in shares)
+    shift = np.uint64(bits)
+    return [x0 >> shift, -((-x1) >> shift)]  # uint64 negation is 2^64 - v
 
 
 def truncate(

@@ -10,9 +10,18 @@ from autograder.secrecy import (
     assert_beaver_shares_local,
     assert_reveals_nothing,
     assert_session_protocol_secret,
+    assert_shares_local,
     recording,
 )
-from ppml_lab.smpc import Transport, beaver_local_share, sigmoid_poly, sigmoid_poly_plain
+from ppml_lab.smpc import (
+    Transport,
+    beaver_local_share,
+    local_truncate,
+    reconstruct,
+    share,
+    sigmoid_poly,
+    sigmoid_poly_plain,
+)
 
 
 def beaver(x_shares, y_shares, triple, transport):
@@ -128,3 +137,26 @@ def test_a_secure_training_step_passes_and_a_revealing_one_names_the_data():
 def test_runs_are_required():
     with pytest.raises(ValueError, match="runs must hold at least two runs"):
         assert_reveals_nothing([Run()], {"x": np.zeros(3)})
+
+
+def truncates_the_reconstructed_value(shares, bits=16):
+    """Insecure: adds up both shares, shifts the value, re-shares it (the right result, exactly)."""
+    x = (shares[0] + shares[1]).view(np.int64) >> bits
+    mask = _random_mask(x.shape)
+    return [x.view(np.uint64) - mask, mask]
+
+
+def test_local_truncation_is_each_party_own_and_reconstruction_is_named():
+    shares = share(np.arange(8, dtype=np.uint64) << np.uint64(20))
+    assert_shares_local(local_truncate, shares, 16)
+    with pytest.raises(SecrecyError, match="two calls on the same shares gave different shares"):
+        assert_shares_local(truncates_the_reconstructed_value, shares, 16, what="x / 2^f")
+
+
+def test_a_deterministic_step_that_reads_the_other_share_is_refused():
+    def party0_reads_both(shares, bits):
+        x = reconstruct(shares).view(np.int64) >> bits
+        return [x.view(np.uint64) - shares[1], shares[1]]
+
+    with pytest.raises(SecrecyError, match="party 0's share of x / 2\\^f changed when only party 1's"):
+        assert_shares_local(party0_reads_both, share(np.arange(4, dtype=np.uint64)), 16, what="x / 2^f")

@@ -20,7 +20,15 @@ from autograder.testing import (
 )
 
 A = "04_two_bank_fraud"
-CELLS = {"test_beaver_local": 2.0, "test_beaver_protocol": 2.0, "test_beaver_rounds": 1.0, "test_batched": 2.0}
+CELLS = {
+    "test_beaver_local": 2.0,
+    "test_beaver_protocol": 2.0,
+    "test_beaver_rounds": 1.0,
+    "test_triple_reuse": 1.0,
+    "test_local_truncate": 2.0,
+    "test_batched": 2.0,
+}
+ANSWERS = ("beaver_local", "beaver_protocol", "triple_reuse", "local_truncate", "batched")
 
 # --- beaver_local_share: plausible mistakes ------------------------------------------------------
 # Forgets the public d*e term.
@@ -128,6 +136,81 @@ def beaver_multiply_shares(x_shares, y_shares, triple, transport):
     return shares
 '''
 
+# --- triple_reuse_leak: plausible mistakes ---------------------------------------------------------
+# The differences the wrong way round: x' - x.
+FLIPPED_REUSE = '''
+def triple_reuse_leak(d, e, d_again, e_again):
+    return d_again - d, e_again - e
+'''
+# Subtracts within one product (d - e) instead of across the two products.
+WITHIN_REUSE = '''
+def triple_reuse_leak(d, e, d_again, e_again):
+    return d - e, d_again - e_again
+'''
+# Adds the openings: the masks do not cancel.
+ADDED_REUSE = '''
+def triple_reuse_leak(d, e, d_again, e_again):
+    return d + d_again, e + e_again
+'''
+# --- triple_reuse_leak: a cheat -------------------------------------------------------------------
+DELEGATING_REUSE = '''
+from ppml_lab.smpc import triple_reuse_leak as _kit_leak
+
+def triple_reuse_leak(d, e, d_again, e_again):
+    return _kit_leak(d, e, d_again, e_again)
+'''
+# --- triple_reuse_leak: other correct answers -----------------------------------------------------
+SUBTRACT_REUSE = '''
+def triple_reuse_leak(d, e, d_again, e_again):
+    return np.subtract(d, d_again), np.subtract(e, e_again)
+'''
+PYTHON_INT_REUSE = '''
+def triple_reuse_leak(d, e, d_again, e_again):
+    def diff(u, v):
+        return np.array([(int(p) - int(q)) % 2**64 for p, q in zip(u.ravel(), v.ravel())],
+                        dtype=np.uint64).reshape(u.shape)
+    return diff(d, d_again), diff(e, e_again)
+'''
+
+# --- local_truncate: plausible mistakes -----------------------------------------------------------
+# Both banks shift the same way (arithmetic shift of the signed share): always rounds down, and
+# one unit below floor(x / 2^f) half the time.
+SAME_SHIFT_TRUNCATE = '''
+def local_truncate(shares, bits=FRAC_BITS):
+    return [(s.view(np.int64) >> bits).view(np.uint64) for s in shares]
+'''
+# Forgets the ring modulus: shifts both unsigned shares, although x_0 + x_1 = x + 2^64.
+NO_MODULUS_TRUNCATE = '''
+def local_truncate(shares, bits=FRAC_BITS):
+    return [s >> np.uint64(bits) for s in shares]
+'''
+# Bank 1 negates its share but forgets to negate back.
+NO_NEGATE_BACK_TRUNCATE = '''
+def local_truncate(shares, bits=FRAC_BITS):
+    return [shares[0] >> np.uint64(bits), (-shares[1]) >> np.uint64(bits)]
+'''
+# --- local_truncate: an insecure protocol -----------------------------------------------------------
+# Adds up both shares, truncates the reconstructed value, re-shares it: exactly right, and x seen.
+RECONSTRUCTING_TRUNCATE = '''
+def local_truncate(shares, bits=FRAC_BITS):
+    x = (shares[0] + shares[1]).view(np.int64) >> bits
+    mask = np.random.default_rng().integers(0, 2**64, x.shape, dtype=np.uint64, endpoint=False)
+    return [x.view(np.uint64) - mask, mask]
+'''
+# --- local_truncate: other correct answers ----------------------------------------------------------
+PYTHON_INT_TRUNCATE = '''
+def local_truncate(shares, bits=FRAC_BITS):
+    x0, x1 = shares
+    z0 = [int(v) // 2**bits for v in x0.ravel()]
+    z1 = [(2**64 - ((2**64 - int(v)) % 2**64) // 2**bits) % 2**64 for v in x1.ravel()]
+    return [np.array(z0, dtype=np.uint64).reshape(x0.shape), np.array(z1, dtype=np.uint64).reshape(x1.shape)]
+'''
+FLOOR_DIVIDE_TRUNCATE = '''
+def local_truncate(shares, bits=FRAC_BITS):
+    scale, zero = np.uint64(2**bits), np.zeros_like(shares[1])
+    return [shares[0] // scale, zero - (zero - shares[1]) // scale]
+'''
+
 # --- batched_scores: plausible mistakes ----------------------------------------------------------
 # The unbatched loop the lab warns about.
 LOOPED = '''
@@ -166,25 +249,23 @@ def batched_scores(X, w):
 '''
 
 VARIANTS = {
-    # name: (local, protocol, batched), marks per cell in CELLS order
-    "wrong1": ((NO_DE_LOCAL, TWO_ROUNDS, LOOPED), (0, 2, 0, 0)),
-    "wrong2": ((BOTH_ADD_LOCAL, ONE_MESSAGE, PER_FEATURE), (0, 0, 1, 0)),
-    "wrong3": ((SWAPPED_LOCAL, E_NOT_OPENED, REVEALED), (0, 0, 1, 0)),
-    "cheat": ((DELEGATING_LOCAL, OPENS_INPUTS, REVEALS_X), (0, 0, 0, 0)),
-    "alt1": ((TERNARY_LOCAL, PER_PARTY, BROADCAST), (2, 2, 1, 2)),
-    "alt2": ((PYTHON_INT_LOCAL, STACKED, COLUMN), (2, 2, 1, 2)),
+    # name: answers in ANSWERS order, marks per cell in CELLS order
+    "wrong1": ((NO_DE_LOCAL, TWO_ROUNDS, FLIPPED_REUSE, SAME_SHIFT_TRUNCATE, LOOPED), (0, 2, 0, 0, 0, 0)),
+    "wrong2": ((BOTH_ADD_LOCAL, ONE_MESSAGE, WITHIN_REUSE, NO_MODULUS_TRUNCATE, PER_FEATURE), (0, 0, 1, 0, 0, 0)),
+    "wrong3": ((SWAPPED_LOCAL, E_NOT_OPENED, ADDED_REUSE, NO_NEGATE_BACK_TRUNCATE, REVEALED), (0, 0, 1, 0, 0, 0)),
+    "cheat": ((DELEGATING_LOCAL, OPENS_INPUTS, DELEGATING_REUSE, RECONSTRUCTING_TRUNCATE, REVEALS_X), (0,) * 6),
+    "alt1": ((TERNARY_LOCAL, PER_PARTY, SUBTRACT_REUSE, PYTHON_INT_TRUNCATE, BROADCAST), (2, 2, 1, 1, 2, 2)),
+    "alt2": ((PYTHON_INT_LOCAL, STACKED, PYTHON_INT_REUSE, FLOOR_DIVIDE_TRUNCATE, COLUMN), (2, 2, 1, 1, 2, 2)),
 }
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     answers = solution_answers(A)
-    assert set(answers) == {"beaver_local", "beaver_protocol", "batched"}
+    assert set(answers) == set(ANSWERS)
     notebooks = {"solution": notebook_with_answers(A, answers), "blank": release_notebook(A)}
-    for name, ((local, protocol, batched), _) in VARIANTS.items():
-        notebooks[name] = notebook_with_answers(
-            A, {"beaver_local": local, "beaver_protocol": protocol, "batched": batched}
-        )
+    for name, (sources, _) in VARIANTS.items():
+        notebooks[name] = notebook_with_answers(A, dict(zip(ANSWERS, sources, strict=True)))
     assert len(notebooks) <= 8
     return autograde_variants(A, notebooks, tmp_path_factory.mktemp("grade04"), timeout=1800)
 
@@ -213,6 +294,13 @@ def test_two_bank_lesson_says_what_leaked_and_what_was_called(graded):
     batched = cheat.outputs_text("test_batched")
     assert "the protocol is not secret" in batched and "it holds X" in batched, batched
     assert "2 rounds" in graded["wrong1"].outputs_text("test_beaver_rounds")
+    assert "the reference implementation it is graded against" in cheat.outputs_text("test_triple_reuse")
+    truncated = cheat.outputs_text("test_local_truncate")
+    assert "two calls on the same shares gave different shares of x / 2^16" in truncated, truncated
+    assert "came out neither floor(x / 2^bits) nor one unit above" in graded["wrong1"].outputs_text(
+        "test_local_truncate"
+    )
+    assert "truncated on shares came out" in graded["wrong2"].outputs_text("test_local_truncate")
 
 
 # --- more cheats, against the same graded cells in this process -----------------------------------
@@ -231,6 +319,25 @@ def beaver_multiply_shares(x_shares, y_shares, triple, transport):
     z = (x_shares[0] + x_shares[1]) * (y_shares[0] + y_shares[1])
     mask = np.random.default_rng().integers(0, 2**64, z.shape, dtype=np.uint64, endpoint=False)
     return [z - mask, mask]
+'''
+DELEGATING_TRUNCATE = '''
+from ppml_lab.smpc import local_truncate as _kit_truncate
+
+def local_truncate(shares, bits=FRAC_BITS):
+    return _kit_truncate(shares, bits)
+'''
+# The dealer-assisted truncation of the kit, with a dealer and transport of its own.
+DEALER_TRUNCATE = '''
+from ppml_lab.smpc import Transport, TrustedDealer, truncate
+
+def local_truncate(shares, bits=FRAC_BITS):
+    return truncate(list(shares), TrustedDealer(2), Transport(), bits)
+'''
+# Bank 0 reads bank 1's share: deterministic, exact on small values, and not local.
+READS_OTHER_SHARE = '''
+def local_truncate(shares, bits=FRAC_BITS):
+    x = (shares[0] + shares[1]).view(np.int64) >> bits
+    return [x.view(np.uint64) - shares[1], shares[1]]
 '''
 DELEGATING_SCORES = '''
 from ppml_lab.smpc.logistic import batched_scores as _kit_scores
@@ -263,8 +370,13 @@ def lesson():
         ("beaver_protocol", ("test_beaver_protocol", "test_beaver_rounds"), LOCAL_RECONSTRUCTION,
          "share of x*y changed when only party"),
         ("batched", ("test_batched",), DELEGATING_SCORES, "the reference implementation"),
+        ("local_truncate", ("test_local_truncate",), DELEGATING_TRUNCATE, "the reference implementation"),
+        ("local_truncate", ("test_local_truncate",), DEALER_TRUNCATE, "it calls ppml_lab.smpc.TrustedDealer"),
+        ("local_truncate", ("test_local_truncate",), READS_OTHER_SHARE,
+         "party 0's share of x / 2^16 changed when only party 1's share changed"),
     ],
-    ids=["delegating-protocol", "local-reconstruction", "delegating-scores"],
+    ids=["delegating-protocol", "local-reconstruction", "delegating-scores", "delegating-truncate",
+         "dealer-truncate", "reads-other-share"],
 )
 def test_graded_cells_refuse_more_cheats(lesson, answer_id, cells, answer, message):
     sources, base = lesson
