@@ -212,7 +212,7 @@ def advanced_composition(rng: random.Random) -> tuple[str, dict, float]:
     return text, p, acc.get_epsilon(p["delta_slack"])
 
 
-@register("sum-sensitivity", "dp", 1e-6, lessons=FOUNDATIONS, functions=("ppml_lab.dp.sum_sensitivity",))
+@register("sum-sensitivity", "dp", 1e-3, lessons=FOUNDATIONS, functions=("ppml_lab.dp.sum_sensitivity",))
 def sum_sens(rng: random.Random) -> tuple[str, dict, float]:
     """Sensitivity of a clamped sum under add/remove or replace neighbours."""
     p = {
@@ -229,7 +229,7 @@ def sum_sens(rng: random.Random) -> tuple[str, dict, float]:
     return text, p, dp.sum_sensitivity(p["lower"], p["upper"], p["neighbouring"])
 
 
-@register("mean-sensitivity", "dp", 1e-6, lessons=FOUNDATIONS, functions=("ppml_lab.dp.mean_sensitivity",))
+@register("mean-sensitivity", "dp", 1e-3, lessons=FOUNDATIONS, functions=("ppml_lab.dp.mean_sensitivity",))
 def mean_sens(rng: random.Random) -> tuple[str, dict, float]:
     """Replace-one sensitivity of a mean of n clamped values: (upper - lower) / n."""
     p = {"lower": 0.0, "upper": pick(rng, [1.0, 100.0, 120.0]), "n": pick(rng, [50, 200, 1000])}
