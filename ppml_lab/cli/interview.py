@@ -9,11 +9,16 @@ rubric points your answer never mentions: it is labelled as a hint, never as a g
 CKKS slots, SMPC rounds and bytes, k of a table, ...), each with fresh parameters drawn from
 ``--seed``; the answer is checked against the kit's own functions within the stated tolerance and
 appended to the same history.
+
+``--review`` asks again what the history says is due: each question sits in a Leitner box
+(1-5, up one on a pass, back to 1 on a miss) and is due 1, 2, 4, 8 or 16 days after its last
+attempt (see :mod:`ppml_lab.interview.review`).
 """
 
 from __future__ import annotations
 
 import argparse
+import random
 import sys
 import textwrap
 import time
@@ -43,7 +48,9 @@ def _wrap(text: str, indent: str = "  ") -> str:
     return textwrap.fill(" ".join(text.split()), width=96, initial_indent=indent, subsequent_indent=indent)
 
 
-def run_numeric(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
+def run_numeric(
+    args: argparse.Namespace, stdin: TextIO, out: TextIO, questions: list | None = None, history=None
+) -> int:
     """Ask numeric questions, check each answer within its tolerance, append each to the history."""
     from ppml_lab.interview import History, HistoryError
     from ppml_lab.interview.numeric import GENERATORS, numeric_topics, select_numeric
@@ -55,8 +62,9 @@ def run_numeric(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
         return 0
     count = args.n if args.count is None else args.count
     try:
-        questions = select_numeric(args.topic, n=count, seed=args.seed)
-        history = History(args.history)
+        if questions is None:
+            questions = select_numeric(args.topic, n=count, seed=args.seed)
+        history = history or History(args.history)
     except (ValueError, TypeError) as exc:
         print(f"ppml-lab interview: {exc}", file=out)
         return 2
@@ -130,15 +138,47 @@ def run(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO | Non
                 cov = f"{100 * s['coverage']:.0f}% of rubric points"
             print(f"{topic:28s} {int(s['attempts'])} attempt(s), {cov}", file=out)
         return 0
+    role, topics, difficulty, n = args.role, args.topic, args.difficulty, args.n
+    if args.review:
+        from ppml_lab.interview.numeric import GENERATORS, generate
+        from ppml_lab.interview.review import due
+        from ppml_lab.interview.session import NUMERIC_PREFIX
+
+        try:
+            cards = due(history.attempts(), n=args.n if args.count is None else args.count, seed=args.seed)
+        except ValueError as exc:
+            print(f"ppml-lab interview: {exc}", file=out)
+            return 2
+        if not cards:
+            print(f"nothing is due for review in {history.path}", file=out)
+            return 0
+        print("Due for review: " + ", ".join(f"{c.question_id} (box {c.box})" for c in cards), file=out)
+        rng = random.Random(args.seed)
+        names = [
+            c.question_id.removeprefix(NUMERIC_PREFIX)
+            for c in cards
+            if c.question_id.startswith(NUMERIC_PREFIX)
+        ]
+        numeric = [generate(name, rng) for name in names if name in GENERATORS]
+        by_id = {q.id: q for q in bank}
+        bank = [by_id[c.question_id] for c in cards if c.question_id in by_id]
+        if numeric:
+            code = run_numeric(args, stdin, out, questions=numeric, history=history)
+            if code or not bank:
+                return code
+        if not bank:
+            print("none of the due questions is in the bank any more", file=out)
+            return 0
+        role, topics, difficulty, n = None, None, None, len(bank)
     if args.answer_file is not None and not Path(args.answer_file).is_file():
         print(f"ppml-lab interview: answer file not found: {args.answer_file}", file=out)
         return 2
     try:
         session = Session(
-            role=args.role,
-            topics=args.topic,
-            difficulty=args.difficulty,
-            n=args.n,
+            role=role,
+            topics=topics,
+            difficulty=difficulty,
+            n=n,
             seed=args.seed,
             history=history,
             bank=bank,
@@ -214,4 +254,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="numeric questions (fresh parameters, checked within a tolerance)",
     )
     parser.add_argument("--count", type=int, help="number of numeric questions (default: -n)")
+    parser.add_argument(
+        "--review", action="store_true", help="ask the questions due again (Leitner boxes over the history)"
+    )
     parser.set_defaults(func=run)
