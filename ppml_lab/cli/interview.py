@@ -83,7 +83,7 @@ def run_numeric(
             break
         ok, message = q.check(line)
         asked, right = asked + 1, right + ok
-        print(f"  {'right' if ok else 'wrong'}: {message}", file=out)
+        print(f"  {message}", file=out)
         print("  Backed by: " + ", ".join([*q.lessons, *q.functions]), file=out)
         try:
             history.record_numeric(q, line.strip(), ok, seconds=time.monotonic() - start, seed=args.seed)

@@ -62,13 +62,19 @@ class NumericQuestion:
         try:
             value = float(str(answer).strip().replace(",", "")) if isinstance(answer, str) else float(answer)
         except (TypeError, ValueError):
-            return False, f"not a number: {str(answer).strip()!r}; expected {self.answer:.6g}{self.unit}"
+            return (
+                False,
+                f"wrong: not a number: {str(answer).strip()!r}; expected {self.answer:.6g}{self.unit}",
+            )
         if math.isnan(value):
-            return False, f"not a number: {str(answer).strip()!r}; expected {self.answer:.6g}{self.unit}"
+            return (
+                False,
+                f"wrong: not a number: {str(answer).strip()!r}; expected {self.answer:.6g}{self.unit}",
+            )
         expected = f"{self.answer:.6g}{self.unit} ({self.tolerance})"
         if self.tolerance.accepts(value, self.answer):
-            return True, f"correct: {value:g} is within {self.tolerance} of {self.answer:.6g}{self.unit}"
-        return False, f"not within tolerance: you said {value:g}, expected {expected}"
+            return True, f"right: {value:g} is within {self.tolerance} of {self.answer:.6g}{self.unit}"
+        return False, f"wrong: you said {value:g}, expected {expected}"
 
 
 Draw = Callable[[random.Random], tuple[str, dict, float]]
