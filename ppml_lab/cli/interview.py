@@ -4,11 +4,21 @@ Answers are typed (end with an empty line or Ctrl-D) or read from ``--answer-fil
 answer the model answer and its rubric are shown and you tick the points you covered; that
 self-assessment, not a keyword match, is what the history records. A keyword check may point out
 rubric points your answer never mentions: it is labelled as a hint, never as a grade.
+
+``--numeric`` asks calculation questions instead (a Laplace scale, an epsilon after T DP-SGD steps,
+CKKS slots, SMPC rounds and bytes, k of a table, ...), each with fresh parameters drawn from
+``--seed``; the answer is checked against the kit's own functions within the stated tolerance and
+appended to the same history.
+
+``--review`` asks again what the history says is due: each question sits in a Leitner box
+(1-5, up one on a pass, back to 1 on a miss) and is due 1, 2, 4, 8 or 16 days after its last
+attempt (see :mod:`ppml_lab.interview.review`).
 """
 
 from __future__ import annotations
 
 import argparse
+import random
 import sys
 import textwrap
 import time
@@ -38,12 +48,68 @@ def _wrap(text: str, indent: str = "  ") -> str:
     return textwrap.fill(" ".join(text.split()), width=96, initial_indent=indent, subsequent_indent=indent)
 
 
+def run_numeric(
+    args: argparse.Namespace, stdin: TextIO, out: TextIO, questions: list | None = None, history=None
+) -> int:
+    """Ask numeric questions, check each answer within its tolerance, append each to the history."""
+    from ppml_lab.interview import History, HistoryError
+    from ppml_lab.interview.numeric import GENERATORS, numeric_topics, select_numeric
+
+    if args.list_topics:
+        for topic in numeric_topics():
+            count = sum(g.topic == topic for g in GENERATORS.values())
+            print(f"{topic:28s} {count} numeric question type(s)", file=out)
+        return 0
+    count = args.n if args.count is None else args.count
+    try:
+        if questions is None:
+            questions = select_numeric(args.topic, n=count, seed=args.seed)
+        history = history or History(args.history)
+    except (ValueError, TypeError) as exc:
+        print(f"ppml-lab interview: {exc}", file=out)
+        return 2
+    right = asked = 0
+    for number, q in enumerate(questions, 1):
+        print(
+            f"\n=== Numeric {number}/{len(questions)} [{q.name}] ({q.topic}; tolerance {q.tolerance})",
+            file=out,
+        )
+        print(_wrap(q.text), file=out)
+        print("Your answer (a number):", file=out)
+        start = time.monotonic()
+        line = stdin.readline()
+        if not line:
+            print("  no answer (end of input): stopping", file=out)
+            break
+        ok, message = q.check(line)
+        asked, right = asked + 1, right + ok
+        print(f"  {message}", file=out)
+        print("  Backed by: " + ", ".join([*q.lessons, *q.functions]), file=out)
+        try:
+            history.record_numeric(q, line.strip(), ok, seconds=time.monotonic() - start, seed=args.seed)
+        except HistoryError as exc:
+            print(f"ppml-lab interview: {exc}", file=out)
+            return 2
+    print(f"\n{right}/{asked} right; recorded {asked} attempt(s) in {history.path}", file=out)
+    return 0
+
+
 def run(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO | None = None) -> int:
     """Run the session described by ``args``; return an exit code."""
-    from ppml_lab.interview import BankError, History, Session, all_topics, keyword_hints, load_bank
+    from ppml_lab.interview import (
+        BankError,
+        History,
+        HistoryError,
+        Session,
+        all_topics,
+        keyword_hints,
+        load_bank,
+    )
 
     stdin = stdin or sys.stdin
     out = out or sys.stdout
+    if args.numeric:
+        return run_numeric(args, stdin, out)
     try:
         bank = load_bank()
     except BankError as exc:
@@ -54,26 +120,65 @@ def run(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO | Non
             count = sum(topic in q.topics for q in bank)
             print(f"{topic:28s} {count} question(s)", file=out)
         return 0
-    history = History(args.history)
+    try:
+        history = History(args.history)
+    except HistoryError as exc:
+        print(f"ppml-lab interview: {exc}", file=out)
+        return 2
     if args.progress:
         rows = history.progress()
         if not rows:
             print(f"no practice recorded yet in {history.path}", file=out)
         for topic, s in rows.items():
-            cov = (
-                "not self-assessed" if s["assessed"] == 0 else f"{100 * s['coverage']:.0f}% of rubric points"
-            )
+            if topic.startswith("numeric-"):
+                cov = f"{100 * s['coverage']:.0f}% right"
+            elif s["assessed"] == 0:
+                cov = "not self-assessed"
+            else:
+                cov = f"{100 * s['coverage']:.0f}% of rubric points"
             print(f"{topic:28s} {int(s['attempts'])} attempt(s), {cov}", file=out)
         return 0
+    role, topics, difficulty, n = args.role, args.topic, args.difficulty, args.n
+    if args.review:
+        from ppml_lab.interview.numeric import GENERATORS, generate
+        from ppml_lab.interview.review import due
+        from ppml_lab.interview.session import NUMERIC_PREFIX
+
+        try:
+            cards = due(history.attempts(), n=args.n if args.count is None else args.count, seed=args.seed)
+        except ValueError as exc:
+            print(f"ppml-lab interview: {exc}", file=out)
+            return 2
+        if not cards:
+            print(f"nothing is due for review in {history.path}", file=out)
+            return 0
+        print("Due for review: " + ", ".join(f"{c.question_id} (box {c.box})" for c in cards), file=out)
+        rng = random.Random(args.seed)
+        names = [
+            c.question_id.removeprefix(NUMERIC_PREFIX)
+            for c in cards
+            if c.question_id.startswith(NUMERIC_PREFIX)
+        ]
+        numeric = [generate(name, rng) for name in names if name in GENERATORS]
+        by_id = {q.id: q for q in bank}
+        bank = [by_id[c.question_id] for c in cards if c.question_id in by_id]
+        if numeric:
+            code = run_numeric(args, stdin, out, questions=numeric, history=history)
+            if code or not bank:
+                return code
+        if not bank:
+            print("none of the due questions is in the bank any more", file=out)
+            return 0
+        role, topics, difficulty, n = None, None, None, len(bank)
     if args.answer_file is not None and not Path(args.answer_file).is_file():
         print(f"ppml-lab interview: answer file not found: {args.answer_file}", file=out)
         return 2
     try:
         session = Session(
-            role=args.role,
-            topics=args.topic,
-            difficulty=args.difficulty,
-            n=args.n,
+            role=role,
+            topics=topics,
+            difficulty=difficulty,
+            n=n,
             seed=args.seed,
             history=history,
             bank=bank,
@@ -143,4 +248,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--non-interactive", action="store_true", help="skip the self-assessment prompt")
     parser.add_argument("--list-topics", action="store_true", help="list topic tags and exit")
     parser.add_argument("--progress", action="store_true", help="show per-topic progress and exit")
+    parser.add_argument(
+        "--numeric",
+        action="store_true",
+        help="numeric questions (fresh parameters, checked within a tolerance)",
+    )
+    parser.add_argument("--count", type=int, help="number of numeric questions (default: -n)")
+    parser.add_argument(
+        "--review", action="store_true", help="ask the questions due again (Leitner boxes over the history)"
+    )
     parser.set_defaults(func=run)

@@ -16,10 +16,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ppml_lab.interview.bank import Question, RubricPoint, load_bank
 from ppml_lab.interview.schema import DIFFICULTIES, ROLES
 
+if TYPE_CHECKING:
+    from ppml_lab.interview.numeric.core import NumericQuestion
+
+NUMERIC_PREFIX = "numeric:"
 HISTORY_ENV_VAR = "PPML_LAB_INTERVIEW_HISTORY"
 HINT_LABEL = "hint (a keyword check, not a grade)"
 
@@ -92,18 +97,42 @@ class Attempt:
     seed: int | None = None
 
 
+ATTEMPT_COLUMNS = ("id", "at", "question_id", "topics", "seconds", "answer", "covered", "rubric_size", "seed")
+
+
+class HistoryError(ValueError):
+    """The history file exists but is not a practice history; it is left untouched."""
+
+
 class History:
-    """A local SQLite log of practice attempts; tables are created if missing, never dropped."""
+    """A local SQLite log of practice attempts; tables are created if missing, never dropped.
+
+    An existing file is only ever appended to. A file that is not an SQLite database, or whose
+    ``attempts`` table lacks the expected columns, raises :class:`HistoryError` and is not modified.
+    """
 
     def __init__(self, path: Path | str | None = None) -> None:
         self.path = Path(path) if path else default_history_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS attempts (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, "
-                "question_id TEXT NOT NULL, topics TEXT NOT NULL, seconds REAL NOT NULL, answer TEXT NOT NULL, "
-                "covered TEXT, rubric_size INTEGER NOT NULL, seed INTEGER)"
-            )
+        try:
+            with self._connect() as db:
+                columns = {row[1] for row in db.execute("PRAGMA table_info(attempts)")}
+                if columns and not set(ATTEMPT_COLUMNS) <= columns:
+                    missing = sorted(set(ATTEMPT_COLUMNS) - columns)
+                    raise HistoryError(
+                        f"history {self.path}: its attempts table lacks columns {missing}; the file was left "
+                        "untouched (move it away or pass --history with another path)"
+                    )
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS attempts (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, "
+                    "question_id TEXT NOT NULL, topics TEXT NOT NULL, seconds REAL NOT NULL, answer TEXT NOT NULL, "
+                    "covered TEXT, rubric_size INTEGER NOT NULL, seed INTEGER)"
+                )
+        except sqlite3.DatabaseError as exc:
+            raise HistoryError(
+                f"history {self.path} is not a readable practice history ({exc}); the file was left untouched "
+                "(move it away or pass --history with another path)"
+            ) from exc
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=30)
@@ -125,6 +154,22 @@ class History:
                     attempt.seed,
                 ),
             )
+
+    def record_numeric(
+        self, question: NumericQuestion, answer: str, ok: bool, *, seconds: float, seed: int | None = None
+    ) -> None:
+        """Append a numeric answer: id ``numeric:<name>``, topic ``numeric-<topic>``, covered = right or not."""
+        self.record(
+            Attempt(
+                f"{NUMERIC_PREFIX}{question.name}",
+                (f"numeric-{question.topic}",),
+                float(seconds),
+                answer,
+                (0,) if ok else (),
+                1,
+                seed,
+            )
+        )
 
     def attempts(self) -> list[dict]:
         """Every stored attempt, oldest first."""
