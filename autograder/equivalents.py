@@ -70,6 +70,17 @@ REGISTRY: dict[str, tuple[str, ...]] = {
     "emd": ("scipy.stats.wasserstein_distance", "scipy.stats.wasserstein_distance_nd", "ot.emd", "ot.emd2",
             "ot.wasserstein_1d", "ot.lp.emd_1d", "ot.lp.emd2_1d"),
     "binomial_interval": ("scipy.stats.binomtest", "statsmodels.stats.proportion.proportion_confint"),
+    "local_dp": (
+        "pure_ldp.frequency_oracles.unary_encoding",
+        "pure_ldp.frequency_oracles.rappor",
+        "pure_ldp.frequency_oracles.direct_encoding",
+        "multi_freq_ldpy.pure_frequency_oracles.UE",
+        "multi_freq_ldpy.pure_frequency_oracles.GRR",
+    ),
+    "distributed_dp": (
+        "tensorflow_privacy.privacy.dp_query.distributed_discrete_gaussian_query",
+        "tensorflow_privacy.privacy.dp_query.distributed_skellam_query",
+    ),
 }
 DEFAULT_TOPICS = ("auc", "clipping", "dp_noise", "accounting", "he_polynomial", "fedavg", "secure_aggregation")
 

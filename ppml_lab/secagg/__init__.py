@@ -8,7 +8,7 @@ from ppml_lab.secagg.distributed_dp import (
     client_noise_variance,
     distributed_dp_epsilon,
 )
-from ppml_lab.secagg.encoding import decode_signed, dequantize, quantize, ring_levels, to_ring
+from ppml_lab.secagg.encoding import decode_signed, decode_sum, dequantize, quantize, ring_levels, to_ring
 from ppml_lab.secagg.plus import SecAggPlusParameters, secagg_plus_neighbors, secagg_plus_parameters
 from ppml_lab.secagg.protocol import (
     AggregationResult,
@@ -33,6 +33,7 @@ __all__ = [
     "add_distributed_noise",
     "client_noise_variance",
     "decode_signed",
+    "decode_sum",
     "dequantize",
     "distributed_dp_epsilon",
     "pairwise_masked",

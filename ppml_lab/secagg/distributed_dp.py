@@ -31,7 +31,7 @@ import numpy as np
 
 from ppml_lab._checks import check_float, check_int
 from ppml_lab.dp import RDPAccountant, sample_discrete_gaussian
-from ppml_lab.secagg.encoding import decode_signed, quantize, ring_levels
+from ppml_lab.secagg.encoding import decode_sum, quantize, ring_levels
 
 TAIL_SIGMAS = 8.0
 
@@ -115,7 +115,7 @@ class DistributedDP:
                 f"n_survivors={n_survivors} is below min_survivors={self.min_survivors}: the sum holds "
                 "less noise than the accounted epsilon assumes, so it must not be released"
             )
-        return decode_signed(total, self.bits).astype(np.float64) / self.levels * self.clip
+        return decode_sum(total, self.levels, self.clip, self.bits)
 
     def noise_std_left(self, survivors: int, colluders: int = 0) -> float:
         """Std of the noise the server and ``colluders`` cannot remove, with ``survivors`` inputs in

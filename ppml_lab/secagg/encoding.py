@@ -49,6 +49,14 @@ def decode_signed(total: np.ndarray, bits: int) -> np.ndarray:
     return np.where(t >= (1 << (bits - 1)), t - (1 << bits), t)
 
 
+def decode_sum(total: np.ndarray, levels: int, clip: float, bits: int) -> np.ndarray:
+    """The real-valued sum encoded by the residues ``total`` modulo 2^bits: read them as signed
+    integers (a negative sum wrapped around the ring), then undo the scale, ``levels`` per ``clip``."""
+    levels = check_int("levels", levels, minimum=1)
+    clip = check_float("clip", clip, minimum=0.0, min_inclusive=False)
+    return decode_signed(total, bits).astype(np.float64) / levels * clip
+
+
 def quantize(x: np.ndarray, clip: float, bits: int, n_clients: int, *, margin: float = 0.0) -> np.ndarray:
     """Clip ``x`` to [-clip, clip] and encode it so that the sum of ``n_clients`` encodings cannot wrap."""
     levels = ring_levels(clip, bits, n_clients, margin=margin)
@@ -58,5 +66,4 @@ def quantize(x: np.ndarray, clip: float, bits: int, n_clients: int, *, margin: f
 
 def dequantize(total: np.ndarray, clip: float, bits: int, n_clients: int, *, margin: float = 0.0) -> np.ndarray:
     """The real-valued sum encoded by ``total`` (a sum of :func:`quantize` outputs, same parameters)."""
-    levels = ring_levels(clip, bits, n_clients, margin=margin)
-    return decode_signed(total, bits).astype(np.float64) / levels * clip
+    return decode_sum(total, ring_levels(clip, bits, n_clients, margin=margin), clip, bits)

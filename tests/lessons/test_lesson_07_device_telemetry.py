@@ -3,11 +3,50 @@
 For each graded function: plausible wrong answers lose that function's marks, answers that hand the
 work to the kit earn none of them (and say which function they called), dishonest values (an array
 subclass built to pass comparisons) and module-level patches of the checking helpers earn nothing, and
-other correct implementations earn all of them. Each submission fills both answers with one variant
-each, so six submissions cover every variant in one grading run.
+other correct implementations earn all of them. Each submission fills every answer with one variant,
+so six submissions cover every variant (three wrong, one cheat and two correct answers per function) in
+one grading run.
 """
 
 import pytest
+from corpus_07_device_telemetry import (
+    BINOMIAL_1B_P,
+    BINOMIAL_OUE_P,
+    CLOSED_1B_E,
+    CLOSED_OUE_E,
+    DELEGATING_1B_E,
+    DELEGATING_1B_P,
+    DELEGATING_D,
+    DELEGATING_OUE_E,
+    DELEGATING_OUE_P,
+    DELEGATING_S,
+    DIVIDE_CLIP_D,
+    DIVIDE_P_E,
+    FULL_VARIANCE_S,
+    GLOBAL_SEED_P,
+    HALF_EPS_P,
+    LOOP_1B_E,
+    LOOP_1B_P,
+    LOOP_D,
+    LOOP_OUE_E,
+    LOOP_OUE_P,
+    LOOP_S,
+    NO_M_E,
+    NO_M_P,
+    NO_MINUS_ONE_E,
+    NO_MODULUS_S,
+    NO_NQ_E,
+    OFF_BY_ONE_D,
+    OWN_SAMPLER_S,
+    OWN_SEED_P,
+    RAW_MEAN_E,
+    SHARED_UNIFORM_P,
+    SHIFT_D,
+    SPLIT_STD_S,
+    SUE_E,
+    SUE_P,
+    UNSIGNED_D,
+)
 
 from autograder.testing import autograde_variants, notebook_with_answers, release_notebook, solution_answers
 
@@ -170,20 +209,52 @@ def krr_estimate(reports, epsilon, d):
 CELLS = {
     "krr_privatize": {"test_krr_privatize": 1.0, "test_krr_distribution": 1.0},
     "krr_estimate": {"test_krr_estimate": 1.0, "test_krr_estimate_edges": 1.0},
+    "oue_privatize": {"test_oue_privatize": 1.0, "test_oue_distribution": 1.0},
+    "oue_estimate": {"test_oue_estimate": 1.0},
+    "onebit_privatize": {"test_onebit_privatize": 1.0, "test_onebit_distribution": 1.0},
+    "onebit_estimate": {"test_onebit_estimate": 1.0},
+    "ddp_share": {"test_ddp_share": 1.0, "test_ddp_sum": 1.0},
+    "ddp_decode": {"test_ddp_decode": 1.0},
 }
-# One submission per row: (krr_privatize, krr_estimate) variants, each with the marks it must earn,
-# cell by cell in the order of CELLS.
+MAX_SCORE = sum(sum(cells.values()) for cells in CELLS.values())
+# One submission per row: every graded function filled with one variant (wrong, cheat or correct; the
+# new functions' answers are in corpus_07_device_telemetry), each with the marks it must earn, cell by
+# cell in the order of CELLS.
 SUBMISSIONS = {
-    "v1": {"krr_privatize": (BINARY_P, (1, 0)), "krr_estimate": (NO_DEBIAS_PATCHED, (0, 0))},
-    "v2": {"krr_privatize": (UNIFORM_SELF_DISHONEST, (0, 0)), "krr_estimate": (CLIPPED_DISHONEST, (0, 0))},
-    "v3": {"krr_privatize": (FIXED_SEED, (0, 1)), "krr_estimate": (NO_MINLENGTH, (1, 0))},
-    "v4": {"krr_privatize": (DELEGATING_P, (0, 0)), "krr_estimate": (COUNTER_E, (1, 1))},
-    "v5": {"krr_privatize": (LOOP_P, (1, 1)), "krr_estimate": (DELEGATING_E, (0, 0))},
-    "v6": {"krr_privatize": (SHIFT_P, (1, 1)), "krr_estimate": (UNIQUE_E, (1, 1))},
+    "v1": {"krr_privatize": (BINARY_P, (1, 0)), "krr_estimate": (NO_DEBIAS_PATCHED, (0, 0)),
+           "oue_privatize": (SUE_P, (1, 0)), "oue_estimate": (NO_NQ_E, (0,)),
+           "onebit_privatize": (LOOP_1B_P, (1, 1)), "onebit_estimate": (DELEGATING_1B_E, (0,)),
+           "ddp_share": (NO_MODULUS_S, (0, 1)), "ddp_decode": (SHIFT_D, (1,))},
+    "v2": {"krr_privatize": (UNIFORM_SELF_DISHONEST, (0, 0)), "krr_estimate": (CLIPPED_DISHONEST, (0, 0)),
+           "oue_privatize": (SHARED_UNIFORM_P, (1, 0)), "oue_estimate": (CLOSED_OUE_E, (1,)),
+           "onebit_privatize": (NO_M_P, (1, 0)), "onebit_estimate": (NO_MINUS_ONE_E, (0,)),
+           "ddp_share": (DELEGATING_S, (0, 0)), "ddp_decode": (LOOP_D, (1,))},
+    "v3": {"krr_privatize": (FIXED_SEED, (0, 1)), "krr_estimate": (NO_MINLENGTH, (1, 0)),
+           "oue_privatize": (OWN_SEED_P, (0, 1)), "oue_estimate": (LOOP_OUE_E, (1,)),
+           "onebit_privatize": (DELEGATING_1B_P, (0, 0)), "onebit_estimate": (NO_M_E, (0,)),
+           "ddp_share": (OWN_SAMPLER_S, (1, 1)), "ddp_decode": (UNSIGNED_D, (0,))},
+    "v4": {"krr_privatize": (DELEGATING_P, (0, 0)), "krr_estimate": (COUNTER_E, (1, 1)),
+           "oue_privatize": (DELEGATING_OUE_P, (0, 0)), "oue_estimate": (DIVIDE_P_E, (0,)),
+           "onebit_privatize": (HALF_EPS_P, (1, 0)), "onebit_estimate": (CLOSED_1B_E, (1,)),
+           "ddp_share": (LOOP_S, (1, 1)), "ddp_decode": (DIVIDE_CLIP_D, (0,))},
+    "v5": {"krr_privatize": (LOOP_P, (1, 1)), "krr_estimate": (DELEGATING_E, (0, 0)),
+           "oue_privatize": (LOOP_OUE_P, (1, 1)), "oue_estimate": (DELEGATING_OUE_E, (0,)),
+           "onebit_privatize": (GLOBAL_SEED_P, (0, 1)), "onebit_estimate": (LOOP_1B_E, (1,)),
+           "ddp_share": (FULL_VARIANCE_S, (0, 0)), "ddp_decode": (OFF_BY_ONE_D, (0,))},
+    "v6": {"krr_privatize": (SHIFT_P, (1, 1)), "krr_estimate": (UNIQUE_E, (1, 1)),
+           "oue_privatize": (BINOMIAL_OUE_P, (1, 1)), "oue_estimate": (SUE_E, (0,)),
+           "onebit_privatize": (BINOMIAL_1B_P, (1, 1)), "onebit_estimate": (RAW_MEAN_E, (0,)),
+           "ddp_share": (SPLIT_STD_S, (0, 0)), "ddp_decode": (DELEGATING_D, (0,))},
 }
 # Cheats: the submission, the function it hands its work to, and the name the message must give.
 CHEATS = [("v4", "krr_privatize", "ppml_lab.dp.local.KaryRandomizedResponse"),
-          ("v5", "krr_estimate", "ppml_lab.dp.local.KaryRandomizedResponse")]
+          ("v5", "krr_estimate", "ppml_lab.dp.local.KaryRandomizedResponse"),
+          ("v4", "oue_privatize", "ppml_lab.dp.local.OptimizedUnaryEncoding"),
+          ("v5", "oue_estimate", "ppml_lab.dp.local.OptimizedUnaryEncoding"),
+          ("v3", "onebit_privatize", "ppml_lab.dp.local.OneBitMean"),
+          ("v1", "onebit_estimate", "ppml_lab.dp.local.OneBitMean"),
+          ("v2", "ddp_share", "add_distributed_noise"),
+          ("v6", "ddp_decode", "decode_signed")]
 
 NBGRADER_TIMEOUT = 2400  # seconds for one nbgrader autograde run of eight notebooks
 
@@ -203,8 +274,8 @@ def graded(tmp_path_factory):
 def test_solution_earns_full_marks_and_blank_zero(graded):
     solution, blank = graded["solution"], graded["blank"]
     assert set(solution.cells) == {cell for cells in CELLS.values() for cell in cells}
-    assert solution.max_score == 4 and solution.score == 4, solution.cells
-    assert blank.score == 0 and blank.max_score == 4, blank.cells
+    assert solution.max_score == MAX_SCORE == 13 and solution.score == MAX_SCORE, solution.cells
+    assert blank.score == 0 and blank.max_score == MAX_SCORE, blank.cells
 
 
 @pytest.mark.timeout(2700)
@@ -234,3 +305,7 @@ def test_the_exercises_state_what_the_hidden_tests_check():
     assert "expect the same reports, and with another seed different ones" in source
     assert "neither clipped at 0 nor renormalised" in source
     assert "No function of `ppml_lab` is allowed in this exercise" in source
+    assert "every correlation between two bits of the same reports must stay within\n$5/\\sqrt{800}$" in source
+    assert "variance within 25% of $\\sigma^2/n$" in source and "variance within 30% of $\\sigma^2$" in source
+    assert "spends $d\\cdot\\varepsilon$ in total" in source
+    assert "**Dropouts**" in source and "**Collusion**" in source

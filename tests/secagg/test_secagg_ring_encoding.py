@@ -75,3 +75,18 @@ def test_parameters_that_cannot_hold_the_sum_are_refused():
         DistributedDP(clip=1.0, noise_std=1e9, n_clients=10, min_survivors=10, bits=32)
     with pytest.raises(ValueError, match="clip"):
         quantize(np.zeros(3), 0.0, 32, 3)
+
+
+def test_decode_sum_reads_wrapped_negative_sums_and_undoes_the_scale():
+    from ppml_lab.secagg import decode_sum, to_ring
+
+    bits, levels, clip = 16, 1000, 0.5
+    signed = np.array([-(1 << 15), -1, 0, 1, 12_345, (1 << 15) - 1])
+    got = decode_sum(to_ring(signed, bits), levels, clip, bits)
+    assert np.array_equal(got, signed / levels * clip)  # -1 comes back as -0.0005, not 2^16 - 1 levels
+    summed = sum(quantize(x, 2.0, bits, 3) for x in XS) & np.uint64((1 << bits) - 1)
+    np.testing.assert_allclose(decode_sum(summed, ring_levels(2.0, bits, 3), 2.0, bits), SUMS, atol=1e-3)
+    with pytest.raises(ValueError, match="levels"):
+        decode_sum(summed, 0, 2.0, bits)
+    with pytest.raises(ValueError, match="clip"):
+        decode_sum(summed, levels, -1.0, bits)

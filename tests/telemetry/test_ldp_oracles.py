@@ -82,3 +82,25 @@ def test_dbitflip_histogram_is_unbiased_with_theoretical_variance():
 def test_bad_arguments_name_the_argument(call, argument):
     with pytest.raises(ValueError, match=argument):
         call()
+
+
+def test_oue_keeps_the_true_bit_at_one_half_and_sets_each_other_bit_at_q_independently():
+    eps, d, n = 1.5, 5, 20_000
+    o = OptimizedUnaryEncoding(eps, d)
+    reports = o.privatize(np.full(n, 2), rng=12).astype(float)
+    q = 1 / (np.exp(eps) + 1)
+    want = np.where(np.arange(d) == 2, 0.5, q)
+    tol = 5 * np.sqrt(want * (1 - want) / n)  # binomial standard errors at a fixed seed
+    assert np.all(np.abs(reports.mean(axis=0) - want) < tol), reports.mean(axis=0)
+    corr = np.corrcoef(reports, rowvar=False)
+    assert np.max(np.abs(corr - np.eye(d))) < 5 / np.sqrt(n)  # every bit perturbed on its own
+
+
+def test_one_bit_mean_sends_one_with_probability_linear_in_the_value():
+    eps, m, n = 1.0, 3600.0, 20_000
+    mech, e = OneBitMean(eps, m), np.exp(eps)
+    for x in (0.0, 900.0, 3600.0):
+        p = 1 / (e + 1) + x / m * (e - 1) / (e + 1)
+        bits = mech.privatize(np.full(n, x), rng=int(x) + 1)
+        assert set(np.unique(bits).tolist()) <= {0, 1}
+        assert abs(bits.mean() - p) < 5 * np.sqrt(p * (1 - p) / n), (x, bits.mean(), p)
