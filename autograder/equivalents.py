@@ -294,3 +294,18 @@ REGISTRY["he_depth"] = (
     "openfhe.GetMultiplicativeDepthByCoeffVector",
     "openfhe.EvalChebyshevCoefficients",
 )
+# sums across slots that do the rotations for the learner (a rotate-and-sum exercise counts its own)
+REGISTRY["he_slot_sum"] = (
+    "tenseal.tensors.abstract_tensor.AbstractTensor.sum",
+    "tenseal.tensors.abstract_tensor.AbstractTensor.sum_",
+    "tenseal.tensors.ckksvector.CKKSVector.dot",
+    "tenseal.tensors.ckksvector.CKKSVector.dot_",
+    "tenseal.tensors.ckksvector.CKKSVector.mm",
+    "tenseal.tensors.ckksvector.CKKSVector.mm_",
+    "tenseal.tensors.ckksvector.CKKSVector.matmul",
+    "tenseal.tensors.ckksvector.CKKSVector.matmul_",
+    "tenseal.tensors.ckksvector.CKKSVector.__matmul__",
+    "tenseal.tensors.ckksvector.CKKSVector.enc_matmul_plain",
+    "tenseal.tensors.ckksvector.CKKSVector.enc_matmul_plain_",
+    "ppml_lab.he.rotation.rotation_sum",
+)

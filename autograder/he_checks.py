@@ -20,6 +20,7 @@ from autograder.checks import DelegationError, as_plain, assert_own_implementati
 
 SECRECY_TOPICS = ("he_secret_key",)
 DEPTH_TOPICS = ("he_depth",)
+SLOT_SUM_TOPICS = ("he_slot_sum",)
 _SECRET_WORDS = ("decrypt", "secret_key", "encryptor", "ckks_vector", "ckks_tensor", "PrivateKey",
                  "seal_secret_key", "KeyOwner.encrypt", "KeyOwner.refresh")
 

@@ -99,3 +99,26 @@ def test_a_sibling_kit_function_is_named_as_decryption(parties):
 
     with pytest.raises(ServerDecrypts, match="ppml_lab.he.KeyOwner"):
         run_on_server(via_refresh, score_encrypted, columns, [1.0, 1.0, 1.0], 0.0)
+
+
+def test_slot_sums_that_rotate_for_the_learner_are_refused_and_the_kit_rotate_is_allowed(parties):
+    from autograder.he_checks import SLOT_SUM_TOPICS
+    from ppml_lab.he import rotate, rotation_sum
+
+    owner, server, _ = parties
+    vector = server.load(owner.encrypt([1.0, 2.0, 3.0, 4.0] + [0.0] * (owner.params.slots - 4)).serialize())
+
+    def own(vector, n):
+        total, step = vector, 1
+        while step < n:
+            total = total + rotate(total, step)
+            step *= 2
+        return total
+
+    got = run_on_server(own, rotation_sum, vector, 4, allowed=[rotate], forbid=SLOT_SUM_TOPICS)
+    assert abs(owner.decrypt(got)[0] - 10.0) < 1e-3
+    for cheat in (lambda v, n: v.sum(), lambda v, n: v.dot([1.0] * n), lambda v, n: v.matmul([[1.0]] * n)):
+        with pytest.raises(DelegationError, match="tenseal"):
+            run_on_server(cheat, rotation_sum, vector, 4, allowed=[rotate], forbid=SLOT_SUM_TOPICS)
+    with pytest.raises(DelegationError):  # a rotation helper that is not allowed: the kit's own sum
+        run_on_server(own, rotation_sum, vector, 4, forbid=SLOT_SUM_TOPICS)
