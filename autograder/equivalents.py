@@ -279,3 +279,44 @@ def default_targets() -> Targets:
         _REGISTRY_TARGETS = Targets.of(list(DEFAULT_TOPICS))
     _REGISTRY_TARGETS.refresh()
     return _REGISTRY_TARGETS
+
+# Opt-in topics of the homomorphic-encryption lesson (appended; see autograder.he_checks). A server
+# holds only a public context: decrypting, reaching for the secret key, or encrypting afresh (which
+# needs the plaintext result) is never the server's computation.
+REGISTRY["he_secret_key"] = (
+    "tenseal.tensors.ckksvector.CKKSVector.decrypt",
+    "tenseal.tensors.ckkstensor.CKKSTensor.decrypt",
+    "tenseal.tensors.abstract_tensor.AbstractTensor._decrypt",
+    "tenseal.tensors.abstract_tensor.AbstractTensor.link_context",
+    "tenseal.enc_context.Context.secret_key",
+    "tenseal.enc_context.Context.decryptor",
+    "tenseal.enc_context.Context.encryptor",
+    "tenseal.ckks_vector",
+    "tenseal.ckks_tensor",
+    "phe.paillier.PaillierPrivateKey",
+    "phe.paillier.PaillierPrivateKeyring",
+)
+# depth planning and polynomial evaluation that count the levels for the learner
+REGISTRY["he_depth"] = (
+    "tenseal.tensors.ckksvector.CKKSVector.polyval",
+    "tenseal.tensors.ckksvector.CKKSVector.polyval_",
+    "tenseal.tensors.abstract_tensor.AbstractTensor.polyval",
+    "tenseal.tensors.abstract_tensor.AbstractTensor.polyval_",
+    "openfhe.GetMultiplicativeDepthByCoeffVector",
+    "openfhe.EvalChebyshevCoefficients",
+)
+# sums across slots that do the rotations for the learner (a rotate-and-sum exercise counts its own)
+REGISTRY["he_slot_sum"] = (
+    "tenseal.tensors.abstract_tensor.AbstractTensor.sum",
+    "tenseal.tensors.abstract_tensor.AbstractTensor.sum_",
+    "tenseal.tensors.ckksvector.CKKSVector.dot",
+    "tenseal.tensors.ckksvector.CKKSVector.dot_",
+    "tenseal.tensors.ckksvector.CKKSVector.mm",
+    "tenseal.tensors.ckksvector.CKKSVector.mm_",
+    "tenseal.tensors.ckksvector.CKKSVector.matmul",
+    "tenseal.tensors.ckksvector.CKKSVector.matmul_",
+    "tenseal.tensors.ckksvector.CKKSVector.__matmul__",
+    "tenseal.tensors.ckksvector.CKKSVector.enc_matmul_plain",
+    "tenseal.tensors.ckksvector.CKKSVector.enc_matmul_plain_",
+    "ppml_lab.he.rotation.rotation_sum",
+)

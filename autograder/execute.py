@@ -160,6 +160,12 @@ class GuardedExecute(Execute):
         help="when no canary plan is given, calibrate one on the master notebook (cached in the grading "
         "folder) instead of only recording verdicts; plain nbgrader autograde turns this on",
     ).tag(config=True)
+    canary_timeout_factor = Float(
+        5.0, help="a canary may run this many times as long as the graded cell it re-runs took"
+    ).tag(config=True)
+    canary_timeout_floor = Float(60.0, help="seconds a canary may always run, however quick its cell").tag(
+        config=True
+    )
     canary_plan = Dict(
         None,
         allow_none=True,
@@ -399,7 +405,10 @@ class GuardedExecute(Execute):
             cases["c1"] = cell.source.rstrip() + "\n\n" + CANARY_FAIL_LINE + "\n"
         if not cases:
             return
-        timeout = max(1.0, min(float(self.timeout), self._deadline - time.monotonic()))
+        # a canary re-runs a cell that has just finished: it gets a few times that cell's time, never
+        # the whole cell limit per canary (a stuck fork would cost minutes on every graded cell)
+        budget = max(self.canary_timeout_floor, self.canary_timeout_factor * rec.seconds)
+        timeout = max(1.0, min(float(self.timeout), budget, self._deadline - time.monotonic()))
         nonce = secrets.token_hex(8)
         code = (
             "import autograder.guard as _ppml_guard\n"

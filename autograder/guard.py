@@ -365,15 +365,40 @@ def _shell() -> Any:
     return ipython.get_ipython() if ipython is not None else None
 
 
-def _run_forked(source: str, timeout: float) -> str:
-    """Run ``source`` as a cell in a forked copy of this kernel: pass, fail, timeout or unavailable."""
+def _inherited_objects() -> list[Any]:
+    """What a forked child must never destroy: every object the collector tracks, and the values the
+    learner's namespace names directly (native objects are often untracked).
+
+    A fork copies only the thread that forks. A native object that owns worker threads (a TenSEAL
+    context keeps a pool whose workers wait on a condition variable) cannot be destroyed in the
+    child: its destructor waits for workers that do not exist there, forever. A canary re-runs a
+    cell, and rebinding a name the cell assigned (``_hk = KeyOwner(...)``) would drop the parent's
+    object in the child. References taken in the parent before the fork keep every inherited object
+    alive in the child, which ends with ``os._exit`` and so runs no destructor of its own.
+    """
+    objects = gc.get_objects()
+    shell = _shell()
+    if shell is not None:
+        with contextlib.suppress(Exception):
+            objects.extend(shell.user_ns.values())
+    return objects
+
+
+def _run_forked(source: str, timeout: float, inherited: list[Any] | None = None) -> str:
+    """Run ``source`` as a cell in a forked copy of this kernel: pass, fail, timeout or unavailable.
+
+    ``inherited`` (default: ``_inherited_objects()``) is what the child keeps alive."""
     read_fd, write_fd = os.pipe()
+    if inherited is None:
+        inherited = _inherited_objects()  # the child's copy of this list pins what it inherits
     try:
         pid = os.fork()
     except OSError:
         os.close(read_fd)
         os.close(write_fd)
         return "unavailable"
+    if pid != 0:
+        del inherited  # the parent's own objects live and die as before
     if pid == 0:  # pragma: no cover - child
         try:
             gc.disable()  # a collection would walk (and copy-on-write) the whole inherited heap
@@ -453,7 +478,9 @@ def run_canaries(cases: dict[str, str], timeout: float, nonce: str = "") -> str:
     """Run each canary source in its own fork; remember and return the verdicts (with the grader's
     ``nonce``, so the grader knows they are this request's) as JSON."""
     global _VERDICT
-    verdicts = {name: _run_forked(src, timeout) for name, src in cases.items()}
+    inherited = _inherited_objects()
+    verdicts = {name: _run_forked(src, timeout, inherited) for name, src in cases.items()}
+    del inherited
     _VERDICT = json.dumps({"nonce": nonce, "verdicts": verdicts})
     return _VERDICT
 

@@ -1,9 +1,10 @@
 """Homomorphic encryption: CKKS through TenSEAL, and Paillier; CKKS bootstrapping through OpenFHE.
 
 In the order of the lesson: parameters and their security (:mod:`.params`), who holds which key
-(:mod:`.parties`), depth budgeting (:mod:`.depth`), encrypted inference (:mod:`.inference`), the
-polynomial sigmoid (:mod:`.approximations`), encrypted training (:mod:`.logistic`), and the additive
-scheme (:mod:`.paillier`).
+(:mod:`.parties`), depth budgeting (:mod:`.depth`), encrypted inference (:mod:`.inference`), slot
+rotations and the rotate-and-sum (:mod:`.rotation`), the polynomial sigmoid
+(:mod:`.approximations`), encrypted training (:mod:`.logistic`), and the additive scheme
+(:mod:`.paillier`).
 
 Names load on first use, so that :mod:`.openfhe` (bootstrapped CKKS, which runs in its own Python 3.10
 environment without TenSEAL) can be imported without loading TenSEAL.
@@ -39,6 +40,9 @@ _EXPORTS = {
     "make_context": "params",
     "KeyOwner": "parties",
     "Server": "parties",
+    "rotate": "rotation",
+    "rotation_sum": "rotation",
+    "rotations_done": "rotation",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -5,6 +5,7 @@ import inspect
 import json
 import math
 import sys
+import types
 
 import numpy as np
 import numpy.testing
@@ -118,3 +119,29 @@ def test_canaries_run_in_a_fork_and_report_pass_fail_and_timeout():
     )
     assert verdict == {"nonce": "n1", "verdicts": {"ok": "pass", "bad": "fail", "slow": "timeout"}}
     assert json.loads(guard.last_verdict()) == verdict
+
+
+def test_canary_that_drops_an_inherited_tenseal_context_does_not_hang_the_fork():
+    # A TenSEAL context owns a thread pool; destroying the parent's context in a forked child waited
+    # forever for pool workers that a fork does not copy, so a canary re-running an HE test cell that
+    # rebinds its key owner timed out instead of giving its verdict.
+    ts = pytest.importorskip("tenseal")
+    holder = types.ModuleType("_ppml_test_fork_holder")
+    holder.context = ts.context(ts.SCHEME_TYPE.CKKS, 8192, coeff_mod_bit_sizes=[60, 40, 60])
+    holder.context.global_scale = 2.0**40
+    holder.vector = ts.ckks_vector(holder.context, [1.0, 2.0])
+    sys.modules[holder.__name__] = holder
+    try:
+        rebind = (
+            "import sys\n"
+            f"_h = sys.modules[{holder.__name__!r}]\n"
+            "_h.vector = _h.context = None\n"
+            "import gc\n"
+            "gc.collect()\n"
+            "assert _h.context is None\n"
+        )
+        verdict = json.loads(guard.run_canaries({"rebind": rebind, "bad": rebind + "assert False\n"}, 30.0, "n2"))
+        assert verdict["verdicts"] == {"rebind": "pass", "bad": "fail"}
+        assert holder.context.is_private()  # the parent's context is untouched
+    finally:
+        del sys.modules[holder.__name__]
