@@ -40,7 +40,7 @@ from autograder.pipeline import (
     check_assignment,
     generate_release,
 )
-from autograder.reports import cell_layout, write_csv, write_html
+from autograder.reports import cell_layout, manual_layout, write_csv, write_html
 from autograder.worker import Job, JobResult, WorkerConfig, discard, grade_job, init_worker, ping
 from ppml_lab._checks import check_choice, check_int
 
@@ -98,6 +98,7 @@ class BatchSummary:
     report_html: Path | None = None
     export: Path | None = None
     isolation: list[str] = field(default_factory=list)
+    manual_pending: list[str] = field(default_factory=list)  # students with manual points not marked yet
 
     def lines(self) -> list[str]:
         """The end-of-run summary, one line each."""
@@ -108,6 +109,9 @@ class BatchSummary:
         ]
         out += [f"  failed  {s}: {r}" for s, r in sorted(self.failed.items())]
         out += [f"  error   {s}: {r} (will be retried)" for s, r in sorted(self.errors.items())]
+        if self.manual_pending:
+            out.append(f"  {len(self.manual_pending)} student(s) have manually graded answers to mark in formgrader "
+                       "(their totals count only the points given so far)")
         for label, path in (("report", self.report_html), ("csv", self.report_csv), ("export", self.export)):
             if path:
                 out.append(f"  {label}: {path}")
@@ -338,10 +342,17 @@ def grade(assignment: str, submissions_path: Path | str, *, grading_dir: Path | 
             merger.close()
             history.finish_run(run_id)
         rows = list(history.latest(assignment).values())
-        cells = cell_layout(assignment)
+        cells, manual_cells = cell_layout(assignment), manual_layout(assignment)
+        book = ClassGradebook(gdir / "gradebook.db")
+        try:
+            totals = book.totals(assignment)
+            manual = book.manual_status(assignment, [c.grade_id for c in manual_cells]) if manual_cells else {}
+        finally:
+            book.close()
+        summary.manual_pending = sorted(s for s, m in manual.items() if m.pending)
         summary.seconds = time.perf_counter() - start
         reports = gdir / "reports" / assignment
-        summary.report_csv = write_csv(reports / "grades.csv", rows, cells)
+        summary.report_csv = write_csv(reports / "grades.csv", rows, cells, manual_cells=manual_cells, manual=manual)
         from autograder.copies import find_copies
         from autograder.testing import source_notebook
 
@@ -351,16 +362,12 @@ def grade(assignment: str, submissions_path: Path | str, *, grading_dir: Path | 
             reports / "report.html", assignment, rows, cells,
             summary_lines=summary.lines()[:1] + summary.isolation, feedback_dir=gdir / "feedback",
             copies=find_copies(source_notebook(assignment), {s: p for s, p in submitted.items() if p.is_file()}),
+            manual_cells=manual_cells, manual=manual,
         )
         if opts.export:
-            book = ClassGradebook(gdir / "gradebook.db")
-            try:
-                totals = book.totals(assignment)
-            finally:
-                book.close()
             reasons = {r.student: r.reason for r in rows}
             summary.export = export_csv(Path(opts.export), assignment, totals, style=opts.export_style,
-                                        reasons=reasons)
+                                        reasons=reasons, manual=manual)
     finally:
         history.close()
     summary.seconds = time.perf_counter() - start
@@ -374,7 +381,7 @@ def _run_pool(assignment: str, gdir: Path, todo: list[submissions.Submission], o
     os.chmod(scratch, 0o711)
     iso = sandbox.detect_isolation()
     summary.isolation = iso.describe()
-    from autograder.testing import source_notebook
+    from autograder.testing import manual_grade_ids, source_notebook
 
     preload = sandbox.preload_modules(c.source for c in source_notebook(assignment).cells if c.cell_type == "code")
     hide = sorted({str(ROOT / "solutions"), str(ROOT / ".git"), str(gdir), str(DEFAULT_GRADING_DIR), str(scratch),
@@ -394,6 +401,7 @@ def _run_pool(assignment: str, gdir: Path, todo: list[submissions.Submission], o
         canary_plan=plan,
         known_ids=[c.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
                    for c in source_notebook(assignment).cells if c.get("metadata", {}).get("nbgrader")],
+        manual_ids=manual_grade_ids(assignment),
     )
     n_workers = max(1, min(opts.workers or os.cpu_count() or 1, len(todo) + (plan is None)))
     pool = cf.ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn"),

@@ -18,7 +18,7 @@ import sqlite3
 import time
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -171,11 +171,12 @@ class ClassGradebook:
             return False
         return True
 
-    def record(self, assignment: str, student: str, cells: dict[str, list[float]] | None) -> None:
+    def record(self, assignment: str, student: str, cells: dict[str, list[float | None]] | None) -> None:
         """Set the autograder's scores of ``student`` (``None``: no notebook could be graded, all zero).
 
-        A score an instructor entered by hand stays, and the cell is flagged for review, as
-        ``nbgrader autograde`` does.
+        As ``nbgrader autograde`` does: a cell whose score is ``None`` (a manually graded answer) gets
+        ``auto_score = None`` and waits for the instructor (``needs_manual_grade``); a score an
+        instructor entered by hand is never touched, and its cell is flagged for review.
         """
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # nbgrader's SQLAlchemy session warns on new submissions
@@ -183,22 +184,79 @@ class ClassGradebook:
             sub = self.gb.update_or_create_submission(assignment, student)
             for nb in sub.notebooks:
                 for grade in nb.grades:
-                    auto = 0.0 if cells is None else float(cells.get(grade.name, [0.0])[0])
+                    entry = None if cells is None else cells.get(grade.name)
+                    auto = 0.0 if entry is None else (None if entry[0] is None else float(entry[0]))
                     grade.auto_score = auto
-                    grade.needs_manual_grade = grade.manual_score is not None
+                    grade.needs_manual_grade = grade.manual_score is not None or auto is None
             self.gb.db.commit()
 
     def totals(self, assignment: str) -> dict[str, tuple[float, float]]:
-        """Current (score, max score) of every student with a submission."""
+        """Current (score, max score) of every student with a submission: automatic scores plus the
+        manual scores entered so far (a cell waiting for its manual grade adds nothing to the score,
+        its points are in the max)."""
         out = {}
         for sub in self.gb.assignment_submissions(assignment):
             out[sub.student.id] = (float(sub.score or 0.0), float(sub.max_score))
         return out
 
+    def manual_status(self, assignment: str, manual_ids: Iterable[str]) -> dict[str, ManualStatus]:
+        """Per student, where the manually graded cells ``manual_ids`` stand in the gradebook."""
+        ids = set(manual_ids)
+        out = {}
+        for sub in self.gb.assignment_submissions(assignment):
+            status = ManualStatus()
+            for nb in sub.notebooks:
+                for grade in nb.grades:
+                    if grade.name not in ids:
+                        continue
+                    status.max_score += float(grade.max_score)
+                    unmarked = grade.manual_score is None and grade.auto_score is None  # nbgrader's score says 0
+                    status.cells[grade.name] = None if unmarked else float(grade.score)
+                    if unmarked:
+                        status.pending.append(grade.name)
+                        status.pending_points += float(grade.max_score)
+                    else:
+                        status.score += float(grade.score)
+                        if grade.needs_manual_grade:
+                            status.review.append(grade.name)
+            out[sub.student.id] = status
+        return out
+
+
+@dataclass
+class ManualStatus:
+    """A student's manually graded cells: points given so far (instructor's scores, and nbgrader's
+    automatic 0 for an answer left as released), the cells still without a mark (``pending``, with
+    their points), and marked cells nbgrader flags for review because the answer changed."""
+
+    score: float = 0.0
+    max_score: float = 0.0
+    pending: list[str] = field(default_factory=list)
+    pending_points: float = 0.0
+    review: list[str] = field(default_factory=list)
+    cells: dict[str, float | None] = field(default_factory=dict)  # grade id -> score, None while pending
+
+    def note(self) -> str:
+        """One line for an export or a report ('' when nothing waits for the instructor)."""
+        parts = []
+        if self.pending:
+            parts.append(f"manual grading pending: {self.pending_points:g} of {self.max_score:g} manual points "
+                         "not marked yet, not counted in the score")
+        if self.review:
+            parts.append(f"manual grade to review (answer changed): {', '.join(self.review)}")
+        return "; ".join(parts)
+
 
 def export_csv(path: Path, assignment: str, totals: dict[str, tuple[float, float]], *,
-               style: str = "canvas", reasons: dict[str, str] | None = None) -> Path:
+               style: str = "canvas", reasons: dict[str, str] | None = None,
+               manual: dict[str, ManualStatus] | None = None) -> Path:
     """Write the gradebook as a CSV an LMS imports.
+
+    The mark is the gradebook's total: automatic points plus the manual points entered so far; the
+    ``Points Possible`` / maximum includes every manual point. A student with manual points still
+    pending (``manual``) is marked: ``moodle`` puts it in ``Feedback``; ``canvas`` has no free-text
+    column (an unknown column becomes a new assignment), so those students are listed, with their
+    pending points, in ``<name>-pending.csv`` beside the export.
 
     ``canvas``: ``Student, ID, SIS User ID, SIS Login ID, Section, <assignment>``, then a
     ``Points Possible`` row, then one row per student with the student id in ``Student`` and
@@ -208,6 +266,7 @@ def export_csv(path: Path, assignment: str, totals: dict[str, tuple[float, float
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     max_score = max((m for _, m in totals.values()), default=0.0)
+    notes = {s: m.note() for s, m in (manual or {}).items() if m.note()}
     with open(path, "w", newline="") as fh:
         out = csv.writer(fh)
         if style == "canvas":
@@ -218,8 +277,26 @@ def export_csv(path: Path, assignment: str, totals: dict[str, tuple[float, float
         else:
             out.writerow(["Username", assignment, "Feedback"])
             for student, (score, _) in sorted(totals.items()):
-                out.writerow([student, _num(score), (reasons or {}).get(student, "")])
+                text = "; ".join(t for t in ((reasons or {}).get(student, ""), notes.get(student, "")) if t)
+                out.writerow([student, _num(score), text])
+    side = pending_path(path)
+    waiting = sorted(s for s, m in (manual or {}).items() if m.pending)
+    if style == "canvas" and waiting:
+        with open(side, "w", newline="") as fh:
+            out = csv.writer(fh)
+            out.writerow(["student", "pending_manual_points", "manual_max_score", "note"])
+            for student in waiting:
+                status = (manual or {})[student]
+                out.writerow([student, _num(status.pending_points), _num(status.max_score), notes[student]])
+    elif side.exists():
+        side.unlink()  # an earlier run's list would be stale
     return path
+
+
+def pending_path(export: Path) -> Path:
+    """Where a canvas export lists the students whose manual grading is pending."""
+    export = Path(export)
+    return export.with_name(f"{export.stem}-pending.csv")
 
 
 def _num(x: float) -> str:

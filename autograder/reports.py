@@ -21,7 +21,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from autograder.gradebook import GradeRow
+from autograder.gradebook import GradeRow, ManualStatus
 
 
 @dataclass
@@ -34,7 +34,8 @@ class CellInfo:
 
 
 def cell_layout(assignment: str) -> list[CellInfo]:
-    """Graded cells of the master notebook, in order, each with the question (solution cell) it tests."""
+    """Automatically graded test cells of the master notebook, in order, each with the question
+    (solution cell) it tests. Manually graded answers are in ``manual_layout``."""
     from autograder.testing import source_notebook
 
     cells, question = [], ""
@@ -42,27 +43,67 @@ def cell_layout(assignment: str) -> list[CellInfo]:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if meta.get("solution") and not meta.get("grade"):
             question = meta.get("grade_id", "")
-        elif meta.get("grade"):
+        elif meta.get("grade") and not meta.get("solution"):
             cells.append(CellInfo(meta["grade_id"], float(meta.get("points", 0)), question or meta["grade_id"]))
     return cells
 
 
-def write_csv(path: Path, rows: Sequence[GradeRow], cells: Sequence[CellInfo]) -> Path:
-    """One row per student: status, total, each test cell's score, reason, content hash, time."""
+def manual_layout(assignment: str) -> list[CellInfo]:
+    """Manually graded answer cells of the master notebook (each is its own question), in order."""
+    from autograder.testing import is_manual, source_notebook
+
+    return [CellInfo(c.metadata["nbgrader"]["grade_id"], float(c.metadata["nbgrader"].get("points", 0)),
+                     c.metadata["nbgrader"]["grade_id"])
+            for c in source_notebook(assignment).cells if is_manual(c)]
+
+
+def _manual_text(status: ManualStatus | None, cell: CellInfo | None = None) -> str:
+    """A manual mark as the reports show it: the score, or 'pending'."""
+    if status is None:
+        return "pending"
+    if cell is None:
+        return f"{status.score:g}" + (f" (+{status.pending_points:g} pending)" if status.pending else "")
+    score = status.cells.get(cell.grade_id)
+    if score is None:
+        return "pending"
+    return f"{score:g}" + (" (to review)" if cell.grade_id in status.review else "")
+
+
+def write_csv(path: Path, rows: Sequence[GradeRow], cells: Sequence[CellInfo], *,
+              manual_cells: Sequence[CellInfo] = (), manual: dict[str, ManualStatus] | None = None) -> Path:
+    """One row per student: status, automatic score and max, each test cell's score, then (when the
+    assignment has manually graded answers) the manual points entered, pending and possible, each
+    manual cell's state, then reason, content hash, time.
+
+    ``score``/``max_score`` are automatic points only; ``manual_pending`` is the points not marked
+    yet, which no column counts as earned."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    manual = manual or {}
+    manual_head = (["manual_score", "manual_pending", "manual_max_score", *[c.grade_id for c in manual_cells]]
+                   if manual_cells else [])
     with open(path, "w", newline="") as fh:
         out = csv.writer(fh)
         out.writerow(
-            ["student", "status", "score", "max_score", *[c.grade_id for c in cells], "reason", "content_hash",
-             "graded_at"]
+            ["student", "status", "score", "max_score", *[c.grade_id for c in cells], *manual_head, "reason",
+             "content_hash", "graded_at"]
         )
         for row in sorted(rows, key=lambda r: r.student):
+            extra = []
+            if manual_cells:
+                st = manual.get(row.student)
+                top = sum(c.points for c in manual_cells)
+                extra = [f"{st.score:g}" if st else "0", f"{st.pending_points:g}" if st else f"{top:g}", f"{top:g}",
+                         *[_manual_cell_csv(st, c) for c in manual_cells]]
             out.writerow(
                 [row.student, row.status, f"{row.score:g}", f"{row.max_score:g}",
-                 *[f"{row.cells.get(c.grade_id, [0.0])[0]:g}" for c in cells], row.reason, row.content_hash,
-                 time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(row.graded_at))]
+                 *[f"{row.cells.get(c.grade_id, [0.0])[0] or 0.0:g}" for c in cells], *extra, row.reason,
+                 row.content_hash, time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(row.graded_at))]
             )
     return path
+
+
+def _manual_cell_csv(status: ManualStatus | None, cell: CellInfo) -> str:
+    return "pending" if status is None else _manual_text(status, cell)
 
 
 def difficulty(rows: Sequence[GradeRow], cells: Sequence[CellInfo]) -> list[dict[str, float | str]]:
@@ -131,10 +172,15 @@ def difficulty_png(table: Sequence[dict[str, float | str]]) -> str:
 
 def write_html(path: Path, assignment: str, rows: Sequence[GradeRow], cells: Sequence[CellInfo], *,
                summary_lines: Sequence[str] = (), feedback_dir: Path | None = None,
-               copies: dict[str, list[str]] | None = None) -> Path:
+               copies: dict[str, list[str]] | None = None, manual_cells: Sequence[CellInfo] = (),
+               manual: dict[str, ManualStatus] | None = None) -> Path:
     """The instructor's report for ``assignment`` (a single self-contained HTML file); ``copies``
-    (``autograder.copies.find_copies``) are listed as notes, without changing any mark."""
+    (``autograder.copies.find_copies``) are listed as notes, without changing any mark. Automatic
+    points and manually graded points (``manual``, read from the class gradebook) are shown apart:
+    a manual cell not marked yet says "pending" and counts in no total."""
     esc = html.escape
+    manual = manual or {}
+    manual_max = sum(c.points for c in manual_cells)
     rows = sorted(rows, key=lambda r: r.student)
     max_score = sum(c.points for c in cells)
     graded = [r for r in rows if r.status == "graded"]
@@ -149,8 +195,16 @@ def write_html(path: Path, assignment: str, rows: Sequence[GradeRow], cells: Seq
         "</style></head><body>",
         f"<h1>{esc(assignment)}: grading report</h1>",
         f"<p>{len(rows)} submissions: {len(graded)} graded, {len(failed)} not graded. "
-        f"Maximum score {max_score:g} points. Report written {esc(time.strftime('%Y-%m-%d %H:%M'))}.</p>",
+        f"Maximum automatic score {max_score:g} points. Report written {esc(time.strftime('%Y-%m-%d %H:%M'))}.</p>",
     ]
+    if manual_cells:
+        waiting = sum(1 for r in rows if manual.get(r.student) is None or manual[r.student].pending)
+        parts.append(
+            f"<p>Manually graded answers: {manual_max:g} more points ({len(manual_cells)} cell(s)), marked by the "
+            f"instructor in formgrader. {waiting} of {len(rows)} students have manual points pending: the "
+            "histogram and the automatic column count automatic points only, and pending manual points are "
+            "not counted as earned anywhere.</p>"
+        )
     if summary_lines:
         parts.append("<ul>" + "".join(f"<li>{esc(s)}</li>" for s in summary_lines) + "</ul>")
     totals = [r.score for r in rows if r.status != "error"]
@@ -173,16 +227,25 @@ def write_html(path: Path, assignment: str, rows: Sequence[GradeRow], cells: Seq
         for r in failed:
             parts.append(f"<tr class=failed><td>{esc(r.student)}</td><td>{esc(r.status)}</td><td>{esc(r.reason)}</td></tr>")
         parts.append("</table>")
-    parts.append("<h2>Marks per student</h2><table><tr><th>student</th><th>status</th><th>total</th>"
+    manual_head = "".join(
+        [f"<th>manual<br><small>of {manual_max:g} pt</small></th>"]
+        + [f"<th>{esc(c.grade_id)}<br><small>{c.points:g} pt, manual</small></th>" for c in manual_cells]
+    ) if manual_cells else ""
+    parts.append("<h2>Marks per student</h2><table><tr><th>student</th><th>status</th>"
+                 f"<th>automatic<br><small>of {max_score:g} pt</small></th>"
                  + "".join(f"<th>{esc(c.grade_id)}<br><small>{c.points:g} pt</small></th>" for c in cells)
-                 + "<th>notes</th><th>feedback</th></tr>")
+                 + manual_head + "<th>notes</th><th>feedback</th></tr>")
     for r in rows:
         cls = " class=failed" if r.status != "graded" else ""
         scores = []
         for c in cells:
-            s = r.cells.get(c.grade_id, [0.0])[0]
+            s = r.cells.get(c.grade_id, [0.0])[0] or 0.0
             mark = "full" if s >= c.points else ("zero" if s == 0 else "")
             scores.append(f"<td class='num {mark}'>{s:g}</td>")
+        if manual_cells:
+            st = manual.get(r.student)
+            scores.append(f"<td class=num>{esc(_manual_text(st))}</td>")
+            scores += [f"<td class=num>{esc(_manual_text(st, c) if st else 'pending')}</td>" for c in manual_cells]
         link = ""
         if feedback_dir is not None:
             fb = Path(feedback_dir) / r.student / assignment / f"{assignment}.html"

@@ -11,6 +11,13 @@ wrong answers) and checks the marks each one earns::
         tmp_path,
     )
     assert results["solution"].score == results["solution"].max_score
+
+``score``, ``max_score`` and ``cells`` are the automatic marks only. A "Manually graded answer" cell
+(markdown, or code, with nbgrader's ``solution`` and ``grade`` both set) is scored by an instructor in
+formgrader, never by the autograder: it appears in ``manual`` instead, with ``None`` as its score
+while it waits for the instructor, and its id in ``manual_pending``::
+
+    assert results["solution"].manual_pending == ["interview_threat_models"]
 """
 
 from __future__ import annotations
@@ -29,12 +36,30 @@ from ppml_lab.config import FAST_ENV_VAR
 
 @dataclass
 class GradeResult:
-    """Marks one submission earned: total, per graded cell, and the autograded notebook."""
+    """Marks one submission earned: the automatic total and maximum, per automatically graded cell,
+    the manually graded cells, and the autograded notebook.
+
+    ``manual`` maps each manually graded cell to ``(score, max_score)``: the instructor's score once
+    entered, nbgrader's automatic 0 for an answer left exactly as released, else ``None`` (pending).
+    ``manual_pending`` lists the cells nbgrader flags as needing a manual grade.
+    """
 
     score: float
     max_score: float
     cells: dict[str, tuple[float, float]] = field(default_factory=dict)
     notebook: NotebookNode | None = None
+    manual: dict[str, tuple[float | None, float]] = field(default_factory=dict)
+    manual_pending: list[str] = field(default_factory=list)
+
+    @property
+    def manual_max_score(self) -> float:
+        """Points of the manually graded cells, marked or not."""
+        return sum(m for _, m in self.manual.values())
+
+    @property
+    def manual_score(self) -> float:
+        """Points given so far on the manually graded cells (pending cells count nothing)."""
+        return sum(s for s, _ in self.manual.values() if s is not None)
 
     def outputs_text(self, grade_id: str) -> str:
         """All text a graded cell printed or raised in the autograded notebook."""
@@ -64,6 +89,17 @@ def source_notebook(assignment: str) -> NotebookNode:
     """The master notebook of a lesson (solutions and hidden tests included)."""
     check_assignment(assignment)
     return nbformat.read(SOURCE_DIR / assignment / f"{assignment}.ipynb", as_version=4)
+
+
+def is_manual(cell: NotebookNode) -> bool:
+    """True for nbgrader's "Manually graded answer" cell: a solution cell that is also graded."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return bool(meta.get("solution")) and bool(meta.get("grade"))
+
+
+def manual_grade_ids(assignment: str) -> list[str]:
+    """Grade ids of the master notebook's manually graded answer cells, in order."""
+    return [_grade_id(c) for c in source_notebook(assignment).cells if is_manual(c)]
 
 
 def solution_answers(assignment: str) -> dict[str, str]:
@@ -102,16 +138,28 @@ def read_grades(grading_dir: Path, assignment: str, students: list[str]) -> dict
     from nbgrader.api import Gradebook
 
     results: dict[str, GradeResult] = {}
+    manual_ids = set(manual_grade_ids(assignment))
     with Gradebook(f"sqlite:///{Path(grading_dir).resolve() / 'gradebook.db'}") as gb:
         for student in students:
             sub = gb.find_submission(assignment, student)
             cells: dict[str, tuple[float, float]] = {}
+            manual: dict[str, tuple[float | None, float]] = {}
+            pending = []
             for nb in sub.notebooks:
                 for grade in nb.grades:
-                    cells[grade.name] = (float(grade.score), float(grade.max_score))
+                    if grade.name in manual_ids:
+                        unmarked = grade.manual_score is None and grade.auto_score is None  # score reads 0
+                        manual[grade.name] = (None if unmarked else float(grade.score), float(grade.max_score))
+                        if grade.needs_manual_grade:
+                            pending.append(grade.name)
+                    else:
+                        cells[grade.name] = (float(grade.score), float(grade.max_score))
             autograded = Path(grading_dir) / "autograded" / student / assignment / f"{assignment}.ipynb"
             notebook = nbformat.read(autograded, as_version=4) if autograded.exists() else None
-            results[student] = GradeResult(float(sub.score), float(sub.max_score), cells, notebook)
+            results[student] = GradeResult(
+                sum(s for s, _ in cells.values()), sum(m for _, m in cells.values()), cells, notebook,
+                manual, sorted(pending),
+            )
     return results
 
 

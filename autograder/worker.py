@@ -49,6 +49,7 @@ class WorkerConfig:
     tamper_checks: bool = True
     canary_plan: dict[str, dict[str, bool]] | None = None
     known_ids: list[str] = field(default_factory=list)
+    manual_ids: list[str] = field(default_factory=list)  # manually graded answer cells
 
 
 @dataclass
@@ -70,9 +71,9 @@ class JobResult:
     content_hash: str
     status: str  # graded, failed, error
     reason: str = ""
-    score: float = 0.0
+    score: float = 0.0  # automatic marks only: manually graded cells are the instructor's
     max_score: float = 0.0
-    cells: dict[str, list[float]] = field(default_factory=dict)
+    cells: dict[str, list[float | None]] = field(default_factory=dict)  # gid -> [score or None, max]
     record: dict[str, Any] = field(default_factory=dict)
     autograded: str | None = None
     feedback: str | None = None
@@ -174,10 +175,16 @@ def repair_metadata(path: Path, known_ids: set[str]) -> list[str]:
     return notes
 
 
-def _read_scores(db: Path, assignment: str, student: str) -> tuple[float, float, dict[str, list[float]]]:
+def _read_scores(db: Path, assignment: str, student: str,
+                 manual_ids: set[str]) -> tuple[float, float, dict[str, list[float | None]]]:
+    """(automatic score, automatic max, per cell [score, max]) from the scratch gradebook.
+
+    A manually graded cell keeps nbgrader's ``auto_score``: ``None`` (waiting for the instructor),
+    or 0 for an answer left exactly as released; it counts in neither automatic total."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    cells: dict[str, list[float]] = {}
+    cells: dict[str, list[float | None]] = {}
+    score = max_score = 0.0
     with Gradebook(f"sqlite:///{db}") as gb:
         try:
             sub = gb.find_submission(assignment, student)
@@ -185,8 +192,14 @@ def _read_scores(db: Path, assignment: str, student: str) -> tuple[float, float,
             return 0.0, 0.0, {}
         for nb in sub.notebooks:
             for grade in nb.grades:
-                cells[grade.name] = [float(grade.score or 0.0), float(grade.max_score)]
-        return float(sub.score or 0.0), float(sub.max_score), cells
+                if grade.name in manual_ids:
+                    auto = None if grade.auto_score is None else float(grade.auto_score)
+                    cells[grade.name] = [auto, float(grade.max_score)]
+                    continue
+                cells[grade.name] = [float(grade.auto_score or 0.0), float(grade.max_score)]
+                score += float(grade.auto_score or 0.0)
+                max_score += float(grade.max_score)
+        return score, max_score, cells
 
 
 def _last_error(log: str) -> str:
@@ -280,7 +293,7 @@ def grade_job(job: Job) -> JobResult:
             )])
         else:
             result.score, result.max_score, result.cells = _read_scores(
-                private / "gradebook.db", cfg.assignment, job.student
+                private / "gradebook.db", cfg.assignment, job.student, set(cfg.manual_ids)
             )
             result.status = "graded"
             result.reason = _summary(record)

@@ -1,5 +1,9 @@
 """One grader, however it is started: plain ``nbgrader autograde`` and ``ppml-lab grade`` give the same
-marks to the same honest answers and cheats, and the cheats earn nothing on the question they cheat."""
+marks to the same honest answers and cheats, and the cheats earn nothing on the question they cheat.
+Neither scores the manually graded written answer, and ``ppml-lab grade`` keeps the instructor's mark
+for it when the submission is graded again."""
+
+import csv
 
 import nbformat
 import pytest
@@ -16,6 +20,8 @@ A = "00_orientation"
 TM = ("test_threat_model",)
 RR = ("test_rr_epsilon_values", "test_rr_epsilon_edges")
 K = ("test_k_anonymity",)
+MANUAL = "interview_threat_models"
+WRITTEN = "Plain FL shows the server every hospital's update; secure aggregation leaves it the sum only."
 
 
 WARNS_RR = """
@@ -35,7 +41,7 @@ def _submissions():
     def nb(rr=None, k=None):
         return notebook_with_answers(A, {"threat_model": answers["threat_model"],
                                          "rr_epsilon": rr or answers["rr_epsilon"],
-                                         "k_anonymity": k or answers["k_anonymity"]})
+                                         "k_anonymity": k or answers["k_anonymity"], MANUAL: WRITTEN})
 
     return {
         # name: (notebook, cells that must earn zero; every other cell earns full marks)
@@ -71,10 +77,40 @@ def test_plain_nbgrader_and_ppml_lab_grade_give_the_same_marks_and_cheats_earn_n
 
     for student, (_, zero) in subs.items():
         plain_cells = {gid: tuple(m) for gid, m in plain[student].cells.items()}
-        batch_cells = {gid: tuple(m) for gid, m in batch[student].cells.items()}
+        batch_cells = {gid: tuple(m) for gid, m in batch[student].cells.items() if gid != MANUAL}
         assert plain_cells == batch_cells, (student, plain_cells, batch_cells, batch[student].reason)
         for gid, (score, max_score) in plain_cells.items():
             assert score == (0.0 if gid in zero else max_score), (student, gid, plain_cells)
+        # the written answer: never auto-scored (0 only when left as released), the same both ways
+        written = (0.0, 3.0) if student == "blank" else (None, 3.0)
+        assert plain[student].manual == {MANUAL: written} and tuple(batch[student].cells[MANUAL]) == written
+        assert (batch[student].score, batch[student].max_score) == (plain[student].score, plain[student].max_score)
+    assert plain["honest"].score == plain["honest"].max_score == 9 and plain["honest"].manual_pending == [MANUAL]
+    report = {r["student"]: r for r in csv.DictReader(open(gdir / "reports" / A / "grades.csv"))}
+    assert (report["honest"]["score"], report["honest"]["manual_pending"], report["honest"][MANUAL]) == (
+        "9", "3", "pending")
+
+    # the instructor marks the written answer in formgrader; a changed submission is graded again
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{gdir / 'gradebook.db'}") as gb:
+        g = gb.find_grade(MANUAL, A, A, "honest")
+        assert (g.auto_score, g.manual_score, g.needs_manual_grade) == (None, None, True)
+        g.manual_score, g.needs_manual_grade = 2.0, False
+        gb.db.commit()
+    again = nbformat.read(folder / "honest" / A / f"{A}.ipynb", as_version=4)
+    for cell in again.cells:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == MANUAL:
+            cell.source = WRITTEN + " DP noise bounds what the sum says about one patient."
+    nbformat.write(again, folder / "honest" / A / f"{A}.ipynb")
+    second = grade(A, folder, grading_dir=gdir, options=opts)
+    assert set(second.graded) == {"honest"}, second.lines()
+    with Gradebook(f"sqlite:///{gdir / 'gradebook.db'}") as gb:
+        g = gb.find_grade(MANUAL, A, A, "honest")
+        assert (g.auto_score, g.manual_score, g.needs_manual_grade) == (None, 2.0, True)  # kept, to review
+        assert gb.find_submission(A, "honest").score == 11.0
+    report = {r["student"]: r for r in csv.DictReader(open(gdir / "reports" / A / "grades.csv"))}
+    assert (report["honest"]["manual_score"], report["honest"]["manual_pending"]) == ("2", "0")
     # what the guard saw is reported the same way: patches undone, tampering named
     assert "TamperingDetected" in plain["always-equal"].outputs_text("test_rr_epsilon_values")
     assert "TamperingDetected" in plain["patch-during-call"].outputs_text("test_rr_epsilon_values")

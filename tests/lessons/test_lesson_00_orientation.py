@@ -9,12 +9,19 @@ import pytest
 from autograder import samples
 from autograder.samples import ORIENTATION_WRONG_K as WRONG_K
 from autograder.samples import ORIENTATION_WRONG_RR as WRONG_RR
-from autograder.testing import autograde_variants, notebook_with_answers, release_notebook, solution_answers
+from autograder.testing import (
+    autograde_variants,
+    notebook_with_answers,
+    release_notebook,
+    solution_answers,
+    source_notebook,
+)
 
 A = "00_orientation"
 TM_CELLS = ("test_threat_model",)
 RR_CELLS = ("test_rr_epsilon_values", "test_rr_epsilon_edges")
 K_CELLS = ("test_k_anonymity",)
+MANUAL = "interview_threat_models"  # the written answer, graded by hand
 
 # -- randomized_response_epsilon: plausible mistakes ------------------------------------------
 RR_RATIO_NOT_LOG = """
@@ -251,7 +258,7 @@ MORE_WRONG_TM = (TM_SMPC_POOLS_DATA,)
 def graded(tmp_path_factory):
     """The solution, the blank notebook and the six submissions, graded in one nbgrader run."""
     answers = solution_answers(A)
-    assert set(answers) == {"threat_model", "rr_epsilon", "k_anonymity"}
+    assert set(answers) == {"threat_model", "rr_epsilon", "k_anonymity", MANUAL}
     notebooks = {"solution": notebook_with_answers(A, answers), "blank": release_notebook(A)}
     for name, (tm, rr, k, _) in SUBMISSIONS.items():
         notebooks[name] = notebook_with_answers(A, {"threat_model": tm, "rr_epsilon": rr, "k_anonymity": k})
@@ -269,6 +276,30 @@ def test_solution_earns_full_marks_and_blank_zero(graded):
     assert solution.max_score == 9
     assert solution.score == solution.max_score, solution.cells
     assert blank.score == 0 and blank.max_score == 9, blank.cells
+    assert MANUAL not in solution.cells and MANUAL not in blank.cells
+
+
+@SLOW
+def test_the_written_answer_waits_for_the_instructor(graded):
+    # a written answer is never scored by the autograder: it waits, worth its 3 points, for formgrader
+    solution = graded["solution"]
+    assert solution.manual == {MANUAL: (None, 3.0)} and solution.manual_pending == [MANUAL]
+    assert solution.manual_max_score == 3 and solution.manual_score == 0
+    # an answer left exactly as released is nbgrader's automatic 0 (nothing to mark), never full marks
+    for name in ("blank", *SUBMISSIONS):
+        assert graded[name].manual == {MANUAL: (0.0, 3.0)} and graded[name].manual_pending == [], name
+
+
+def test_the_rubric_is_the_instructors_only():
+    master = next(c for c in source_notebook(A).cells if c.metadata.get("nbgrader", {}).get("grade_id") == MANUAL)
+    released = next(c for c in release_notebook(A).cells if c.metadata.get("nbgrader", {}).get("grade_id") == MANUAL)
+    meta = master.metadata["nbgrader"]
+    assert master.cell_type == "markdown" and meta["points"] == 3
+    assert meta["solution"] and meta["grade"] and not meta["task"] and not meta["locked"]
+    assert "Rubric (3 points" in master.source and master.source.count("### BEGIN SOLUTION") == 1
+    assert released.source == "YOUR ANSWER HERE"
+    question = "\n".join(c.source for c in release_notebook(A).cells if c.cell_type == "markdown")
+    assert "Exercise 4 (3 points, graded by hand)" in question and "Rubric" not in question
 
 
 @SLOW
