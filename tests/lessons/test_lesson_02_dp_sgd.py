@@ -27,11 +27,15 @@ CELLS = {
     "clip": ("test_clip", "test_clip_edges"),
     "noise": ("test_noise", "test_noise_rng"),
     "account": ("test_account",),
+    "gradients": ("test_gradients", "test_gradients_extreme"),
     "dp_sgd_step": ("test_dp_sgd_step", "test_dp_sgd_step_noise"),
-    "epsilon_per_epoch": ("test_epsilon_per_epoch",),
+    "epsilon_per_epoch": ("test_epsilon_per_epoch", "test_epsilon_per_epoch_opacus"),
 }
 ORDER = tuple(c for cells in CELLS.values() for c in cells)
-MAX_SCORE = 13
+POINTS = {"test_clip": 2, "test_clip_edges": 2, "test_noise": 2, "test_noise_rng": 1, "test_account": 2,
+          "test_gradients": 3, "test_gradients_extreme": 1, "test_dp_sgd_step": 4, "test_dp_sgd_step_noise": 3,
+          "test_epsilon_per_epoch": 3, "test_epsilon_per_epoch_opacus": 2}
+MAX_SCORE = sum(POINTS.values())
 
 # --- clip_gradients ---------------------------------------------------------------------------------
 # The mistake the lesson warns about: clipping the batch gradient instead of each example's.
@@ -228,6 +232,66 @@ def epsilon_from_rdp(orders, rdp, delta):
     return np.min(np.asarray(rdp) + np.log((a - 1) / a) - (np.log(delta) + np.log(a)) / (a - 1))
 """
 
+# --- logistic_gradients ------------------------------------------------------------------------------
+# (y - p) instead of (p - y): the gradient of the log-likelihood, a step uphill.
+GRAD_SIGN = """
+def logistic_gradients(w, X, y):
+    Xb = np.hstack([X, np.ones((len(X), 1))])
+    p = 1.0 / (1.0 + np.exp(-(Xb @ w)))
+    return (y - p)[:, None] * Xb
+"""
+# Forgets the bias column: one weight short per row.
+GRAD_NO_BIAS = """
+def logistic_gradients(w, X, y):
+    p = 1.0 / (1.0 + np.exp(-(X @ w[:-1] + w[-1])))
+    return (p - y)[:, None] * X
+"""
+# Right formula, math.exp row by row: OverflowError past a logit of about -709.
+GRAD_MATH_EXP = """
+def logistic_gradients(w, X, y):
+    rows = []
+    for x, label in zip(X, y):
+        p = 1.0 / (1.0 + math.exp(-(float(np.dot(x, w[:-1])) + w[-1])))
+        rows.append([(p - label) * v for v in x] + [p - label])
+    return np.array(rows)
+"""
+# The batch's mean gradient: what plain SGD needs, useless for per-example clipping.
+GRAD_MEAN = """
+def logistic_gradients(w, X, y):
+    Xb = np.hstack([X, np.ones((len(X), 1))])
+    p = 1.0 / (1.0 + np.exp(-(Xb @ w)))
+    return ((p - y)[:, None] * Xb).mean(axis=0)
+"""
+# The bias column is there, but the bias is left out of the logit.
+GRAD_LOGIT_NO_BIAS = """
+def logistic_gradients(w, X, y):
+    p = 1.0 / (1.0 + np.exp(-(X @ w[:-1])))
+    return (p - y)[:, None] * np.hstack([X, np.ones((len(X), 1))])
+"""
+GRAD_KIT = """
+from ppml_lab.dp import logistic_per_sample_gradients
+
+def logistic_gradients(w, X, y):
+    return logistic_per_sample_gradients(w, X, y)
+"""
+# Other correct answers: a loop with the two-sided stable sigmoid; scipy's expit.
+GRAD_LOOP = """
+def logistic_gradients(w, X, y):
+    out = []
+    for x, label in zip(X, y):
+        z = sum(float(a) * float(b) for a, b in zip(x, w[:-1])) + float(w[-1])
+        p = 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+        out.append([(p - label) * float(a) for a in x] + [p - label])
+    return out
+"""
+GRAD_EXPIT = """
+from scipy.special import expit
+
+def logistic_gradients(w, X, y):
+    Xb = np.c_[X, np.ones(len(X))]
+    return (expit(Xb @ w) - y)[:, None] * Xb
+"""
+
 # --- dp_sgd_step -------------------------------------------------------------------------------------
 # Divides by the drawn batch size instead of the expected one.
 STEP_DRAWN_BATCH = """
@@ -263,6 +327,30 @@ def dp_sgd_step(w, X, y, sample_rate, noise_multiplier, max_norm, lr, rng):
     g = logistic_per_sample_gradients(w, X[batch], y[batch])
     g = g * np.minimum(1.0, max_norm / np.maximum(np.linalg.norm(g, axis=1, keepdims=True), 1e-12))
     noisy = g.sum(axis=0) + rng.normal(0.0, noise_multiplier, size=w.shape)
+    return w - lr * noisy / (sample_rate * len(X))
+"""
+# Noise on every sampled example's gradient instead of once on the sum.
+STEP_NOISE_PER_EXAMPLE = """
+from ppml_lab.dp import logistic_per_sample_gradients
+
+def dp_sgd_step(w, X, y, sample_rate, noise_multiplier, max_norm, lr, rng):
+    w = np.asarray(w, dtype=float)
+    batch = rng.random(len(X)) < sample_rate
+    g = logistic_per_sample_gradients(w, X[batch], y[batch])
+    g = g * np.minimum(1.0, max_norm / np.maximum(np.linalg.norm(g, axis=1, keepdims=True), 1e-12))
+    noisy = (g + rng.normal(0.0, noise_multiplier * max_norm, size=g.shape)).sum(axis=0)
+    return w - lr * noisy / (sample_rate * len(X))
+"""
+# Clips the batch's summed gradient, not each example's: no bound on any one person's influence.
+STEP_CLIP_SUM = """
+from ppml_lab.dp import logistic_per_sample_gradients
+
+def dp_sgd_step(w, X, y, sample_rate, noise_multiplier, max_norm, lr, rng):
+    w = np.asarray(w, dtype=float)
+    batch = rng.random(len(X)) < sample_rate
+    total = logistic_per_sample_gradients(w, X[batch], y[batch]).sum(axis=0)
+    total = total * min(1.0, max_norm / max(np.linalg.norm(total), 1e-12))
+    noisy = total + rng.normal(0.0, noise_multiplier * max_norm, size=w.shape)
     return w - lr * noisy / (sample_rate * len(X))
 """
 STEP_KIT = """
@@ -358,14 +446,17 @@ def epsilon_per_epoch(sample_rate, noise_multiplier, steps_per_epoch, epochs, de
     return (r - (np.log(delta) + np.log(a)) / (a - 1) + np.log((a - 1) / a)).min(axis=1)
 """
 
-# name: answers in the order of CELLS, then marks in ORDER
+# name: answers in the order of CELLS, then which graded cells pass, in ORDER (1: full marks, 0: none)
 VARIANTS = {
-    "wrong1": ((BATCH_CLIP, PER_ROW_NOISE, MIRONOV_EPS, STEP_DRAWN_BATCH, EPOCH_COMPOSED_EPS), (0, 0, 0, 1, 0, 0, 1, 0)),
-    "wrong2": ((COORDINATE_CLIP, SCALAR_NOISE, MAX_EPS, STEP_FIXED_BATCH, EPOCH_NO_SAMPLING), (0, 0, 0, 1, 0, 0, 1, 0)),
-    "wrong3": ((RESCALE_CLIP, GLOBAL_NOISE, SMALLEST_RDP_EPS, STEP_NOISE_NO_C, EPOCH_AS_STEPS), (2, 0, 2, 0, 0, 2, 0, 0)),
-    "cheat": ((SIBLING_CLIP, DELEGATING_NOISE, OPACUS_EPS, STEP_KIT, EPOCH_OPACUS), (0,) * 8),
-    "alt1": ((LOOP_CLIP, LOOP_NOISE, LOOP_EPS, STEP_LOOP, EPOCH_LOOP), (2, 1, 2, 1, 2, 2, 1, 2)),
-    "alt2": ((UNGUARDED_CLIP, STANDARD_NOISE, NUMPY_SCALAR_EPS, STEP_MASKED, EPOCH_MATRIX), (2, 1, 2, 1, 2, 2, 1, 2)),
+    "wrong1": ((BATCH_CLIP, PER_ROW_NOISE, MIRONOV_EPS, GRAD_SIGN, STEP_DRAWN_BATCH, EPOCH_COMPOSED_EPS),
+               (0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0)),
+    "wrong2": ((COORDINATE_CLIP, SCALAR_NOISE, MAX_EPS, GRAD_NO_BIAS, STEP_FIXED_BATCH, EPOCH_NO_SAMPLING),
+               (0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0)),
+    "wrong3": ((RESCALE_CLIP, GLOBAL_NOISE, SMALLEST_RDP_EPS, GRAD_MATH_EXP, STEP_NOISE_NO_C, EPOCH_AS_STEPS),
+               (1, 0, 1, 0, 0, 1, 0, 1, 0, 0, 0)),
+    "cheat": ((SIBLING_CLIP, DELEGATING_NOISE, OPACUS_EPS, GRAD_KIT, STEP_KIT, EPOCH_OPACUS), (0,) * 11),
+    "alt1": ((LOOP_CLIP, LOOP_NOISE, LOOP_EPS, GRAD_LOOP, STEP_LOOP, EPOCH_LOOP), (1,) * 11),
+    "alt2": ((UNGUARDED_CLIP, STANDARD_NOISE, NUMPY_SCALAR_EPS, GRAD_EXPIT, STEP_MASKED, EPOCH_MATRIX), (1,) * 11),
 }
 
 
@@ -389,13 +480,17 @@ def test_solution_full_blank_zero(graded):
 @pytest.mark.timeout(1800)
 def test_wrong_answers_lose_marks_cheats_earn_none_alternatives_earn_all(graded):
     marks = {name: tuple(graded[name].cells[c][0] for c in ORDER) for name in VARIANTS}
-    assert marks == {name: tuple(float(m) for m in v[1]) for name, v in VARIANTS.items()}
+    assert marks == {name: tuple(float(POINTS[c] * ok) for c, ok in zip(ORDER, v[1], strict=True))
+                     for name, v in VARIANTS.items()}
     cheat = graded["cheat"]
     assert "ppml_lab.dp.clip_l2, a function of the kit" in cheat.outputs_text("test_clip")
     assert "the reference implementation it is graded against" in cheat.outputs_text("test_noise")
     assert "opacus.accountants" in cheat.outputs_text("test_account")
     assert "opacus.accountants" in cheat.outputs_text("test_epsilon_per_epoch")
     assert "ppml_lab.dp.logistic_dp_sgd_step" in cheat.outputs_text("test_dp_sgd_step")
+    assert "the reference implementation it is graded against" in cheat.outputs_text("test_gradients")
+    assert "opacus.accountants" in cheat.outputs_text("test_epsilon_per_epoch_opacus")
+    assert "OverflowError" in graded["wrong3"].outputs_text("test_gradients_extreme")
     assert "Poisson sampling" in graded["wrong2"].outputs_text("test_dp_sgd_step")
     assert "expected batch size" in graded["wrong1"].outputs_text("test_dp_sgd_step")
     # the visible checks catch these first; the hidden tests alone are checked in process below
@@ -447,10 +542,14 @@ def test_every_solution_passes_its_graded_cells_in_process(cells):
         ("noise", GLOBAL_NOISE, "rng argument"),
         ("account", KIT_EPS, "the reference implementation"),
         ("account", DISHONEST_EPS, "_Any"),
+        ("gradients", GRAD_MEAN, "shape"),
+        ("gradients", GRAD_LOGIT_NO_BIAS, "sigmoid"),
+        ("dp_sgd_step", STEP_NOISE_PER_EXAMPLE, "noise of the step"),
+        ("dp_sgd_step", STEP_CLIP_SUM, "expected batch size|sample_rate 1"),
     ],
     ids=["torch-clip", "dishonest-clip", "epsilon-clip", "normalise-clip", "rescale-clip", "no-norm-noise",
          "dishonest-noise", "scalar-noise", "global-noise",
-         "kit-eps", "dishonest-eps"],
+         "kit-eps", "dishonest-eps", "mean-gradient", "logit-without-bias", "noise-per-example", "clip-the-sum"],
 )
 def test_graded_cells_reject_more_wrong_answers_and_cheats(cells, answer_id, answer, message):
     # the hidden tests alone must refuse it: the visible checks are only the learner's first hint
