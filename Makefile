@@ -84,11 +84,12 @@ lab: env
 
 # --durations: the slowest tests are listed at the end of every run, so growth in suite time is seen.
 # --dist loadfile: a test file runs on one worker, so a lesson's module-scoped fixture (a graded batch of
-# notebooks) is built once; tests/conftest.py queues the long files first so the short ones fill in.
+# notebooks) is built once; tests/conftest.py queues the long files first so the short ones fill in
+# (--no-loadscope-reorder keeps that order: xdist would otherwise queue the files with most tests first).
 # pytest exits 5 when it collected nothing: that is a broken suite, not a pass.
 test: env
 	$(BIN)/ruff check .
-	@$(PY) -m pytest -n auto --dist loadfile --durations=25 $(PYTEST_ARGS); rc=$$?; \
+	@$(PY) -m pytest -n auto --dist loadfile --no-loadscope-reorder --durations=25 $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests - failing" >&2; exit 1; fi; \
 	exit $$rc
 
