@@ -23,7 +23,8 @@ import psutil
 
 from ppml_lab._checks import check_int
 
-RAY_START_ATTEMPTS = 2  # Ray's own budget per attempt is 30 s for the node to register
+RAY_START_ATTEMPTS = 3  # Ray's own budget per attempt is 30 s for the node to register; on a machine with load
+# average above 10 on 2 cores, two attempts both missed it (87 s and 92 s each)
 
 
 def _descendants() -> set[int]:

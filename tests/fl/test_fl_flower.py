@@ -101,9 +101,9 @@ def test_ray_start_retries_once_after_a_startup_timeout_and_stops_the_half_start
 
 def test_ray_start_gives_up_after_its_attempts_with_every_reason():
     ray = _FailingRayStart(failures=5)
-    with pytest.raises(RuntimeError, match=r"2 attempts.*attempt 1 .*timed out during startup.*attempt 2 "):
+    with pytest.raises(RuntimeError, match=r"3 attempts.*attempt 1 .*timed out during startup.*attempt 3 "):
         start_ray(init=ray.init, shutdown=ray.shutdown)
-    assert len(ray.calls) == 2 and not any(d.is_running() for d in ray.daemons)
+    assert len(ray.calls) == 3 and not any(d.is_running() for d in ray.daemons)
     with pytest.raises(ValueError, match="attempts"):
         start_ray(attempts=0, init=ray.init, shutdown=ray.shutdown)
 
