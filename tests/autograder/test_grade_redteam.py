@@ -123,7 +123,8 @@ def test_reports_feedback_and_lms_export(batch):
     assert rows[0].split(",")[:4] == ["student", "status", "score", "max_score"] and len(rows) == len(latest) + 1
     canvas = (batch["root"] / "canvas.csv").read_text().splitlines()
     assert canvas[0] == "Student,ID,SIS User ID,SIS Login ID,Section,00_orientation"
-    assert canvas[1].split(",")[-1] == "9"
+    # points possible: the 9 automatic points and the 3 of the written answer the instructor marks
+    assert canvas[1].split(",")[-1] == "12"
     exported = {line.split(",")[0]: float(line.split(",")[-1]) for line in canvas[2:]}
     assert exported == {s: r.score for s, r in latest.items()}
     feedback = gdir / "feedback" / "honest-wrongk" / A / f"{A}.html"
