@@ -107,6 +107,20 @@ def solution_answers(assignment: str) -> dict[str, str]:
     return {_grade_id(c): c.source for c in source_notebook(assignment).cells if _is_solution(c)}
 
 
+def code_cells(assignment: str) -> dict[str, str]:
+    """The source of every code cell of the master notebook that has a grade id, by grade id.
+
+    Lesson tests run these cells in their own process to try more answers than one nbgrader batch holds.
+    """
+    cells = source_notebook(assignment).cells
+    return {_grade_id(c): c.source for c in cells if c.cell_type == "code" and _grade_id(c)}
+
+
+def hidden_tests(source: str) -> str:
+    """The hidden part of a test cell: everything after its ``### BEGIN HIDDEN TESTS`` line."""
+    return source.partition("### BEGIN HIDDEN TESTS")[2]
+
+
 _RELEASE_CACHE: dict[str, NotebookNode] = {}
 
 

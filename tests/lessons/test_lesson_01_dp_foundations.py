@@ -16,10 +16,11 @@ from scipy import stats
 
 from autograder.testing import (
     autograde_variants,
+    code_cells,
+    hidden_tests,
     notebook_with_answers,
     release_notebook,
     solution_answers,
-    source_notebook,
 )
 
 A = "01_dp_foundations"
@@ -547,9 +548,7 @@ def test_wrong_answers_lose_marks_cheats_earn_none_alternatives_earn_all(graded)
 # --- the same graded cells, run in this process, for further cheats -----------------------------------
 @pytest.fixture(scope="module")
 def cells():
-    return {
-        c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in source_notebook(A).cells if c.cell_type == "code"
-    }
+    return code_cells(A)
 
 
 def _grade(cells, answer_id: str, answer: str, *, hidden_only: bool = False) -> None:
@@ -561,7 +560,7 @@ def _grade(cells, answer_id: str, answer: str, *, hidden_only: bool = False) -> 
     exec(answer, namespace)
     for cell in CELLS[answer_id]:
         source = cells[cell]
-        exec(source.partition("### BEGIN HIDDEN TESTS")[2] if hidden_only else source, namespace)
+        exec(hidden_tests(source) if hidden_only else source, namespace)
 
 
 def test_every_solution_passes_its_graded_cells_in_process(cells):

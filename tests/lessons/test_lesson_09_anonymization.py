@@ -24,10 +24,10 @@ from corpus_09_anonymization import (
 
 from autograder.testing import (
     autograde_variants,
+    code_cells,
     notebook_with_answers,
     release_notebook,
     solution_answers,
-    source_notebook,
 )
 
 A = "09_anonymization"
@@ -349,7 +349,7 @@ def test_the_exercises_state_their_rules_and_the_text_does_not_overstate_dp():
 def test_a_cut_that_ignores_k_fails_both_median_cut_cells_in_process(monkeypatch):
     """A fourth wrong median cut, run through the master notebook's own cells without nbgrader."""
     monkeypatch.setenv("PPML_LAB_FAST", "1")
-    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in source_notebook(A).cells}
+    cells = code_cells(A)
     namespace = {}
     for gid in ("setup", "ages-incomes"):
         exec(cells[gid], namespace)
