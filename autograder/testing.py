@@ -177,6 +177,35 @@ def read_grades(grading_dir: Path, assignment: str, students: list[str]) -> dict
     return results
 
 
+def assert_marks_per_cell(
+    graded: dict[str, GradeResult],
+    submissions: dict[str, dict[str, tuple[str, tuple[float, ...]]]],
+    cells: dict[str, dict[str, float]],
+) -> None:
+    """Every packed submission earned exactly its expected marks, cell by cell and in total.
+
+    ``submissions``: student -> {function: (answer, marks of each of the function's test cells)};
+    ``cells``: function -> {test cell grade id: points}, in the order of the marks.
+    """
+    for student, rows in submissions.items():
+        got = graded[student].cells
+        for fn, (_, marks) in rows.items():
+            want = {cell: (float(m), points) for (cell, points), m in zip(cells[fn].items(), marks, strict=True)}
+            assert {cell: got[cell] for cell in cells[fn]} == want, (student, fn)
+        assert graded[student].score == sum(sum(m) for _, m in rows.values()), (student, got)
+
+
+def assert_cheats_named(
+    graded: dict[str, GradeResult], cheats: list[tuple[str, str, str]], cells: dict[str, dict[str, float]]
+) -> None:
+    """Each cheat (student, function, what it called) was refused in every test cell of that function,
+    with the refusal naming what it called."""
+    for student, fn, called in cheats:
+        for cell in cells[fn]:
+            text = graded[student].outputs_text(cell)
+            assert "No marks for this answer" in text and called in text, (student, cell, text[-600:])
+
+
 def autograde_variants(
     assignment: str,
     variants: dict[str, NotebookNode],

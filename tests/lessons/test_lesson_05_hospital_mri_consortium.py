@@ -12,7 +12,14 @@ is one nbgrader run of eight notebooks, each submission filling both answers.
 
 import pytest
 
-from autograder.testing import autograde_variants, notebook_with_answers, release_notebook, solution_answers
+from autograder.testing import (
+    assert_cheats_named,
+    assert_marks_per_cell,
+    autograde_variants,
+    notebook_with_answers,
+    release_notebook,
+    solution_answers,
+)
 
 A = "05_hospital_mri_consortium"
 
@@ -202,20 +209,12 @@ def test_solution_earns_full_marks_and_blank_zero(graded):
 @pytest.mark.timeout(2700)
 @pytest.mark.parametrize("student", sorted(SUBMISSIONS))
 def test_each_variant_earns_exactly_its_marks(graded, student):
-    rows = SUBMISSIONS[student]
-    got = graded[student].cells
-    for fn, (_, marks) in rows.items():
-        want = {cell: (float(m), points) for (cell, points), m in zip(CELLS[fn].items(), marks, strict=True)}
-        assert {cell: got[cell] for cell in CELLS[fn]} == want, (student, fn)
-    assert graded[student].score == sum(sum(m) for _, m in rows.values()), (student, got)
+    assert_marks_per_cell(graded, {student: SUBMISSIONS[student]}, CELLS)
 
 
 @pytest.mark.timeout(2700)
 def test_cheats_are_told_what_they_called_and_why(graded):
-    for student, fn, called in CHEATS:
-        for cell in CELLS[fn]:
-            text = graded[student].outputs_text(cell)
-            assert "No marks for this answer" in text and called in text, (student, cell, text[-600:])
+    assert_cheats_named(graded, CHEATS, CELLS)
     assert "TamperingDetected" in graded["v2"].outputs_text("test_fedavg_values")
     # the insecure protocol is told that it sends the update itself
     assert "a hospital sends its masked update, not the update" in graded["v5"].outputs_text("test_masking_sum")

@@ -9,7 +9,14 @@ its marks do not depend on the proximal-term variant it is paired with.
 
 import pytest
 
-from autograder.testing import autograde_variants, notebook_with_answers, release_notebook, solution_answers
+from autograder.testing import (
+    assert_cheats_named,
+    assert_marks_per_cell,
+    autograde_variants,
+    notebook_with_answers,
+    release_notebook,
+    solution_answers,
+)
 
 A = "06_non_iid_hospitals"
 
@@ -356,16 +363,8 @@ def test_solution_earns_full_marks_and_blank_zero(graded):
 
 @SLOW
 def test_wrong_answers_lose_marks_cheats_earn_none_and_other_answers_earn_all(graded):
-    for student, rows in SUBMISSIONS.items():
-        got = graded[student].cells
-        for fn, (_, marks) in rows.items():
-            want = {cell: (float(m), points) for (cell, points), m in zip(CELLS[fn].items(), marks, strict=True)}
-            assert {cell: got[cell] for cell in CELLS[fn]} == want, (student, fn)
-        assert graded[student].score == sum(sum(m) for _, m in rows.values()), (student, got)
-    for student, fn, called in CHEATS:
-        for cell in CELLS[fn]:
-            text = graded[student].outputs_text(cell)
-            assert "No marks for this answer" in text and called in text, (student, cell, text[-600:])
+    assert_marks_per_cell(graded, SUBMISSIONS, CELLS)
+    assert_cheats_named(graded, CHEATS, CELLS)
     # every exercise is tried with at least three wrong answers, one cheat and two other correct ones
     for fn, cells in CELLS.items():
         totals = [sum(SUBMISSIONS[s][fn][1]) for s in SUBMISSIONS]

@@ -64,7 +64,13 @@ from corpus_08_attacking_models_b import (
     WALK_TPR,
 )
 
-from autograder.testing import autograde_variants, notebook_with_answers, release_notebook, solution_answers
+from autograder.testing import (
+    assert_cheats_named,
+    autograde_variants,
+    notebook_with_answers,
+    release_notebook,
+    solution_answers,
+)
 
 A = "08_attacking_models"
 
@@ -170,10 +176,7 @@ def test_wrong_answers_lose_marks_cheats_earn_none_and_other_answers_earn_all(gr
             earned = sum(got[cell][0] for cell in CELLS[fn])
             assert earned == marks, (student, fn, {cell: got[cell] for cell in CELLS[fn]})
         assert graded[student].score == sum(m for _, m in rows.values()), (student, got)
-    for student, fn, called in CHEATS:
-        for cell in CELLS[fn]:
-            text = graded[student].outputs_text(cell)
-            assert "No marks for this answer" in text and called in text, (student, cell, text[-600:])
+    assert_cheats_named(graded, CHEATS, CELLS)
 
 
 def _define(source, name, **extra):
