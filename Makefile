@@ -26,7 +26,7 @@ export FLWR_TELEMETRY_ENABLED := 0
 export FLWR_DISABLE_UPDATE_CHECK := 1
 export RAY_USAGE_STATS_ENABLED := 0
 
-.PHONY: lab test course bench federation grade lint env env-openfhe ofhe-venv clean-venv
+.PHONY: lab test course bench federation grade check lint env env-openfhe ofhe-venv clean-venv
 
 # The two environments are built side by side (each install is mostly one core's work), then the
 # OpenFHE kernel is registered in the main one.
@@ -106,6 +106,14 @@ GRADE_ARGS ?=
 grade: $(STAMP)
 	@test -n "$(A)" -a -n "$(S)" || { echo "usage: make grade A=<assignment> S=<submissions folder or zip> [GRADE_ARGS=...]" >&2; exit 2; }
 	$(BIN)/ppml-lab grade $(A) "$(S)" $(GRADE_ARGS)
+
+L ?=
+NB ?=
+CHECK_ARGS ?=
+# make check L=00_orientation [NB=path/to/notebook.ipynb] [CHECK_ARGS=--fast]
+check: $(STAMP)
+	@test -n "$(L)" || { echo "usage: make check L=<lesson> [NB=<notebook>] [CHECK_ARGS=...]" >&2; exit 2; }
+	$(BIN)/ppml-lab check $(L) $(if $(NB),"$(NB)") $(CHECK_ARGS)
 
 federation: $(STAMP)
 	$(BIN)/ppml-lab federation
