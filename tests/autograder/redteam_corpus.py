@@ -28,7 +28,8 @@ DEAF_LOOP = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile 
 # fork bomb's copies did to an interrupted kernel on a busy machine).
 HELD_INTERRUPT = (
     "import signal, subprocess, sys\n"
-    "_child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(1000)'])\n"
+    "_child = subprocess.Popen([sys.executable, '-c', 'import signal, time; "
+    "signal.signal(signal.SIGINT, signal.SIG_IGN); time.sleep(1000)'])\n"
     "def _hold(*_):\n"
     "    _child.wait()\n"
     "    raise KeyboardInterrupt\n"
