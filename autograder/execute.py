@@ -24,13 +24,11 @@ A record of what happened (per cell: seconds, outcome, reason, canary verdicts) 
 from __future__ import annotations
 
 import ast
+import asyncio
 import contextlib
 import json
-import os
 import secrets
-import stat
 import time
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +41,16 @@ from traitlets import Bool, Dict, Float, Integer
 
 from autograder import sandbox, standalone
 from autograder.guard import poison_expectations, poison_source
+from autograder.records import (
+    CellRecord,
+    NotebookRecord,
+    _ends_with_expression,
+    _error_output,
+    _first_line,
+    _output_size,
+    failure_reason,
+    sanitize_folder,
+)
 
 CANARY_FAIL_LINE = "raise AssertionError('ppml-lab canary: an honest run must fail here')"
 RESTORE_CODE = "import autograder.guard as _ppml_guard\n_ppml_guard.restore()\ndel _ppml_guard\n"
@@ -57,96 +65,7 @@ CANARY_MEANING = {
 }
 
 
-@dataclass
-class CellRecord:
-    """What happened to one graded cell."""
-
-    grade_id: str
-    outcome: str = "not run"  # passed, failed, not run
-    reason: str = ""
-    seconds: float = 0.0
-    canaries: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class NotebookRecord:
-    """What happened to one notebook: graded cells, why the run stopped, notes."""
-
-    cells: dict[str, CellRecord] = field(default_factory=dict)
-    stop_reason: str | None = None
-    notes: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    kernel_error: str | None = None
-    timings: list[tuple[str, float]] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain values, for JSON."""
-        return asdict(self)
-
-
 LAST_RECORD: NotebookRecord | None = None
-
-
-def _error_output(ename: str, evalue: str) -> NotebookNode:
-    return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
-
-
-def _first_line(text: str, limit: int = 240) -> str:
-    line = next((ln for ln in str(text).splitlines() if ln.strip()), "")
-    return line if len(line) <= limit else line[: limit - 3] + "..."
-
-
-def failure_reason(cell: NotebookNode) -> str:
-    """Why nbgrader gives a graded cell zero: its first error, or output on stderr."""
-    for out in cell.get("outputs", []):
-        if out.get("output_type") == "error":
-            ename, evalue = out.get("ename", "Error"), _first_line(out.get("evalue", ""))
-            return f"{ename}: {evalue}" if evalue else ename
-        if out.get("output_type") == "stream" and out.get("name") == "stderr":
-            return "wrote to stderr: " + _first_line(out.get("text", ""))
-    return ""
-
-
-def _ends_with_expression(source: str) -> bool:
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return False
-    return bool(tree.body) and isinstance(tree.body[-1], ast.Expr)
-
-
-def _output_size(out: NotebookNode) -> int:
-    kind = out.get("output_type")
-    if kind == "stream":
-        return len(out.get("text", ""))
-    if kind == "error":
-        return len(out.get("evalue", "")) + sum(len(t) for t in out.get("traceback", []))
-    return sum(len(str(v)) for v in out.get("data", {}).values())
-
-
-def sanitize_folder(folder: Path) -> list[str]:
-    """Remove links, special files and multiply-linked files under ``folder``; hand the rest to the
-    grader's user. Called once the kernel and everything it started are gone."""
-    removed = []
-    if not folder.is_dir() or folder.is_symlink():
-        return removed
-    me = os.geteuid()
-    for dirpath, dirnames, filenames in os.walk(folder, topdown=True, followlinks=False):
-        for name in list(dirnames) + filenames:
-            path = Path(dirpath) / name
-            st = path.lstat()
-            bad = stat.S_ISLNK(st.st_mode) or not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode))
-            bad = bad or (stat.S_ISREG(st.st_mode) and st.st_nlink > 1)
-            if bad:
-                path.unlink()
-                removed.append(str(path.relative_to(folder)))
-                if name in dirnames:
-                    dirnames.remove(name)
-            elif me == 0:
-                os.lchown(path, 0, 0)
-    if me == 0:
-        os.lchown(folder, 0, 0)
-    return removed
 
 
 class GuardedExecute(Execute):
@@ -180,6 +99,16 @@ class GuardedExecute(Execute):
             self.kernel_name = self.nb.metadata.get("kernelspec", {}).get("name", "python3")
         self.km = sandbox.SandboxKernelManager(kernel_name=self.kernel_name, config=self.config)
         return self.km
+
+    async def _async_handle_timeout(self, timeout: int, cell: NotebookNode | None = None):
+        """Before nbgrader interrupts a cell that ran out of time, kill what the cell started: a fork
+        bomb's copies would otherwise keep the machine busy and the interrupted kernel could not
+        answer within the IOPub wait, which ends the whole run."""
+        box, pid = sandbox.current_or_none(), self._kernel_pid()
+        if box is not None and pid is not None:
+            killed = await asyncio.get_running_loop().run_in_executor(None, box.kill_strays, pid)
+            self._killed_at_timeout = getattr(self, "_killed_at_timeout", 0) + killed
+        return await super()._async_handle_timeout(timeout, cell)
 
     def _get_timeout(self, cell: NotebookNode | None) -> int | None:
         return max(1, int(getattr(self, "_timeout_now", self.timeout or 60)))
@@ -343,8 +272,9 @@ class GuardedExecute(Execute):
                 else f"cell time limit ({self.timeout} s)"
             )
             self.record.notes.append(f"{label} exceeded the {limit}")
+        killed, self._killed_at_timeout = getattr(self, "_killed_at_timeout", 0), 0
         if not self.record.stop_reason and (pid := self._kernel_pid()) is not None:
-            killed = box.kill_strays(pid)
+            killed += box.kill_strays(pid)
             if killed:
                 self.record.notes.append(f"{label}: killed {killed} process(es) the cell left behind")
                 self._silent(REAP_CODE)  # their zombies would hold the process limit

@@ -29,10 +29,12 @@ import contextlib
 import ctypes
 import json
 import os
+import select
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import traceback
 import uuid
@@ -431,8 +433,18 @@ def _cap_streams(limit: int) -> None:
 
 
 def _kill_uid(uid: int) -> None:
-    """Kill every process of ``uid``: as that user, ``kill(-1)`` reaches all of them at once."""
-    pid = os.fork()
+    """Kill every process of ``uid``: as that user, ``kill(-1)`` reaches all of them at once.
+
+    SIGCHLD stays blocked until the killer is waited for: the zygote's SIGCHLD handler reaps every
+    child, and if it ran while this waits (the kernel's death interrupts the wait) and the killer had
+    ended by then, it would reap the killer too and the wait would fail with ECHILD.
+    """
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
+    try:
+        pid = os.fork()
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        raise
     if pid == 0:  # pragma: no cover - child
         try:
             os.setgroups([])
@@ -449,7 +461,10 @@ def _kill_uid(uid: int) -> None:
             os._exit(0)
         except BaseException:
             os._exit(2)
-    os.waitpid(pid, 0)
+    try:
+        os.waitpid(pid, 0)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 def _reap_children(exits: dict[int, int]) -> None:
@@ -494,37 +509,57 @@ def zygote_main() -> None:  # pragma: no cover - exercised through Zygote in the
     reply({"ready": True, "seconds": time.perf_counter() - start, "failed": failed, "pid": os.getpid()})
     signal.signal(signal.SIGCHLD, lambda *_: _reap_children(exits))
     for line in proto_in:
-        req = json.loads(line)
-        op = req.get("op")
-        if op == "spawn":
-            try:
-                pid = os.fork()
-            except OSError as exc:
-                reply({"error": f"fork failed: {exc}"})
-                continue
-            if pid == 0:
-                code = 70
-                try:
-                    _become_kernel(req, (proto_in.fileno(), proto_out.fileno()), os.getppid())
-                    code = 0
-                except BaseException:
-                    with contextlib.suppress(Exception):
-                        sys.stderr.write(traceback.format_exc())
-                        sys.stderr.flush()
-                finally:
-                    os._exit(code)
-            reply({"pid": pid})
-        elif op == "kill_uid":
-            _kill_uid(int(req["uid"]))
-            _reap_children(exits)
-            reply({"ok": True})
-        elif op == "exit_status":
-            _reap_children(exits)
-            reply({"status": exits.get(int(req["pid"]))})
-        elif op == "quit":
-            reply({"ok": True})
-            break
+        try:
+            req = json.loads(line)
+            op = req.get("op")
+        except (ValueError, AttributeError) as exc:  # a garbled request must not end the zygote
+            sys.stderr.write(f"zygote: unreadable request {line[:200]!r}: {exc}\n")
+            sys.stderr.flush()
+            reply({"error": f"unreadable request: {exc}"})
+            continue
+        try:
+            if _serve(op, req, reply, exits, proto_in, proto_out):
+                break
+        except Exception as exc:  # report, keep serving: one failed request is not a dead grader
+            sys.stderr.write(traceback.format_exc())
+            sys.stderr.flush()
+            reply({"error": f"{op} failed: {type(exc).__name__}: {exc}"})
     os._exit(0)
+
+
+def _serve(op: Any, req: dict[str, Any], reply: Any, exits: dict[int, int], proto_in: Any, proto_out: Any) -> bool:
+    """Answer one zygote request; return True when asked to quit."""
+    if op == "spawn":
+        try:
+            pid = os.fork()
+        except OSError as exc:
+            reply({"error": f"fork failed: {exc}"})
+            return False
+        if pid == 0:
+            code = 70
+            try:
+                _become_kernel(req, (proto_in.fileno(), proto_out.fileno()), os.getppid())
+                code = 0
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    sys.stderr.write(traceback.format_exc())
+                    sys.stderr.flush()
+            finally:
+                os._exit(code)
+        reply({"pid": pid})
+    elif op == "kill_uid":
+        _kill_uid(int(req["uid"]))
+        _reap_children(exits)
+        reply({"ok": True})
+    elif op == "exit_status":
+        _reap_children(exits)
+        reply({"status": exits.get(int(req["pid"]))})
+    elif op == "quit":
+        reply({"ok": True})
+        return True
+    else:
+        reply({"error": f"unknown request {op!r}"})
+    return False
 
 
 class ZygoteError(RuntimeError):
@@ -545,6 +580,7 @@ class Zygote:
         self.pid: int | None = None
         self.startup_seconds = 0.0
         self.failed_preloads: list[str] = []
+        self._lock = threading.RLock()
 
     def start(self, timeout: float = 600.0) -> None:
         """Launch the zygote and wait until its modules are imported."""
@@ -568,20 +604,47 @@ class Zygote:
         self.failed_preloads = list(answer.get("failed", []))
 
     def _call(self, req: dict[str, Any], timeout: float = 60.0) -> dict[str, Any]:
-        if self.proc is None or self.proc.poll() is not None:
-            raise ZygoteError(f"zygote is not running (see {self.log_path})")
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(json.dumps(req) + "\n")
-        self.proc.stdin.flush()
-        import select
+        """One request, one answer line. Serialised: the kernel manager polls from its event loop
+        while it starts kernels from an executor thread, and a watchdog thread may kill; two requests
+        in flight at once would read each other's answers."""
+        with self._lock:
+            proc = self.proc
+            if proc is None or proc.poll() is not None:
+                raise ZygoteError(f"zygote is not running (see {self.log_path}){self._log_tail()}")
+            assert proc.stdin is not None and proc.stdout is not None
+            try:
+                proc.stdin.write(json.dumps(req) + "\n")
+                proc.stdin.flush()
+            except OSError as exc:  # BrokenPipeError: it died since the poll above
+                raise ZygoteError(f"zygote stopped ({exc}; see {self.log_path}){self._log_tail()}") from exc
+            ready, _, _ = select.select([proc.stdout], [], [], timeout)
+            if not ready:
+                # a late answer would be read as the next request's: this zygote cannot be trusted now
+                self._discard()
+                raise ZygoteError(f"zygote did not answer {req.get('op')!r} within {timeout:.0f} s")
+            line = proc.stdout.readline()
+            if not line:
+                raise ZygoteError(f"zygote exited (see {self.log_path}){self._log_tail()}")
+            return json.loads(line)
 
-        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
-        if not ready:
-            raise ZygoteError(f"zygote did not answer {req.get('op')!r} within {timeout:.0f} s")
-        line = self.proc.stdout.readline()
-        if not line:
-            raise ZygoteError(f"zygote exited (see {self.log_path})")
-        return json.loads(line)
+    def _log_tail(self, lines: int = 5) -> str:
+        try:
+            tail = self.log_path.read_text(errors="replace").strip().splitlines()[-lines:]
+        except OSError:
+            return ""
+        return (": " + " | ".join(tail)) if tail else ""
+
+    def _discard(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            with contextlib.suppress(OSError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            with contextlib.suppress(Exception):
+                self.proc.wait(timeout=5)
+
+    @property
+    def alive(self) -> bool:
+        """Whether the zygote process is running."""
+        return self.proc is not None and self.proc.poll() is None
 
     def spawn(self, req: dict[str, Any]) -> int:
         """Fork a kernel; return its pid."""

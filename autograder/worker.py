@@ -222,8 +222,36 @@ def _summary(record: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+def _ensure_zygote() -> sandbox.Zygote:
+    zygote: sandbox.Zygote = _STATE["zygote"]
+    if not zygote.alive:  # it died (killed, out of memory): replace it
+        zygote.close()
+        zygote.start()
+    return zygote
+
+
 def grade_job(job: Job) -> JobResult:
-    """Autograde one submission in a fresh scratch course; never raises (errors become results)."""
+    """Autograde one submission in a fresh scratch course; never raises (errors become results).
+
+    If the worker's zygote stopped while the submission was graded, nothing the submission did is
+    to blame (its kernel runs as another user and cannot reach the zygote): the zygote is replaced
+    and the submission graded once more from the start, and the result says so.
+    """
+    start = time.perf_counter()
+    result = _grade_once(job)
+    zygote: sandbox.Zygote = _STATE["zygote"]
+    if not zygote.alive or "ZygoteError" in result.reason:
+        first = result.reason or result.status
+        discard(result.scratch)
+        result = _grade_once(job)
+        result.record.setdefault("notes", []).append(
+            f"graded a second time: the grader's kernel server stopped during the first attempt ({first[:200]})"
+        )
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _grade_once(job: Job) -> JobResult:
     from nbgrader.converters import Autograde, GenerateFeedback
     from nbgrader.coursedir import CourseDirectory
     from nbgrader.utils import capture_log
@@ -232,10 +260,10 @@ def grade_job(job: Job) -> JobResult:
 
     cfg: WorkerConfig = _STATE["cfg"]
     start = time.perf_counter()
-    zygote: sandbox.Zygote = _STATE["zygote"]
-    if zygote.proc is None or zygote.proc.poll() is not None:  # it died (killed, out of memory): replace it
-        zygote.close()
-        zygote.start()
+    try:
+        _ensure_zygote()
+    except Exception as exc:
+        return JobResult(job.student, job.content_hash, "error", reason=f"grader error: the kernel server did not start: {exc}")
     base = _STATE["home"] / f"s{next(_COUNTER)}"
     private = base / "private"
     area = base / "kernel"

@@ -23,6 +23,20 @@ A = "00_orientation"
 INFINITE_LOOP = "while True:\n    pass\n"
 SLEEP = "import time\ntime.sleep(10**6)\n"
 DEAF_LOOP = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass\n"
+# A cell whose interrupt handler waits for a process the cell started: unless the grader kills the
+# cell's processes before it interrupts, the kernel cannot answer and the whole run ends (what a
+# fork bomb's copies did to an interrupted kernel on a busy machine).
+HELD_INTERRUPT = (
+    "import signal, subprocess, sys\n"
+    "_child = subprocess.Popen([sys.executable, '-c', 'import signal, time; "
+    "signal.signal(signal.SIGINT, signal.SIG_IGN); time.sleep(1000)'])\n"
+    "def _hold(*_):\n"
+    "    _child.wait()\n"
+    "    raise KeyboardInterrupt\n"
+    "signal.signal(signal.SIGINT, _hold)\n"
+    "while True:\n"
+    "    pass\n"
+)
 MEMORY_BOMB = "_hog = [bytearray(64 * 2**20) for _ in range(10**6)]\n"
 FORK_BOMB = "import os\nwhile True:\n    os.fork()\n"
 # Where RLIMIT_NPROC cannot bind the kernel (root without a throw-away uid), a bounded bomb: 2**7 processes.
@@ -269,6 +283,7 @@ def build_corpus(folder: Path, *, gradebook_paths: list[str], nproc_binds: bool,
     add("rt-infinite-loop", with_answers(rr=INFINITE_LOOP), Expected("graded", 6, "cell time limit"))
     add("rt-sleep", with_answers(rr=SLEEP), Expected("graded", 6, "cell time limit"))
     add("rt-deaf-loop", with_answers(rr=DEAF_LOOP), Expected("graded", 3, "stopped answering"))
+    add("rt-held-interrupt", with_answers(rr=HELD_INTERRUPT), Expected("graded", 6, "killed 1 process(es)"))
     add("rt-memory-bomb", with_answers(rr=MEMORY_BOMB), Expected("graded", 6, "MemoryError"))
     bomb = FORK_BOMB if nproc_binds else BOUNDED_FORK_BOMB
     add("rt-fork-bomb", with_answers(rr=bomb), Expected("graded", 6, FORK_BOMB_STOPPED))
