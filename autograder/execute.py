@@ -41,6 +41,7 @@ from traitlets import Bool, Dict, Float, Integer
 
 from autograder import sandbox, standalone
 from autograder.guard import poison_expectations, poison_source
+from autograder.kernels import SandboxKernelManager
 from autograder.records import (
     CellRecord,
     NotebookRecord,
@@ -97,7 +98,7 @@ class GuardedExecute(Execute):
             return super().create_kernel_manager()
         if not self.kernel_name:
             self.kernel_name = self.nb.metadata.get("kernelspec", {}).get("name", "python3")
-        self.km = sandbox.SandboxKernelManager(kernel_name=self.kernel_name, config=self.config)
+        self.km = SandboxKernelManager(kernel_name=self.kernel_name, config=self.config)
         return self.km
 
     async def _async_handle_timeout(self, timeout: int, cell: NotebookNode | None = None):

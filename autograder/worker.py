@@ -1,6 +1,6 @@
 """A grading worker process: autogrades one submission at a time with nbgrader, in scratch space.
 
-Each worker keeps a zygote (``autograder.sandbox``) for its kernels and gives every submission a
+Each worker keeps a zygote (``autograder.zygote``) for its kernels and gives every submission a
 scratch nbgrader course of its own: a private folder (mode 0700) with a copy of the template
 gradebook and the submission, and a kernel area holding only the notebook being run. It runs
 nbgrader's ``Autograde`` converter in-process on that course (so nbgrader restores locked cells
@@ -27,6 +27,7 @@ from typing import Any
 
 from autograder import sandbox
 from autograder.pipeline import AUTOGRADER_DIR
+from autograder.zygote import Zygote
 
 _STATE: dict[str, Any] = {}
 _COUNTER = itertools.count()
@@ -99,7 +100,7 @@ def init_worker(cfg: WorkerConfig) -> None:
     wrap = None
     if iso.bwrap and not iso.namespaces:
         wrap = sandbox.bwrap_command(iso.bwrap, [], hide=cfg.hide + ["/tmp"], bind=[str(home)])  # ends in "--"
-    zygote = sandbox.Zygote(cfg.preload, env=env, cwd=home, log=home / "zygote.log", wrap=wrap)
+    zygote = Zygote(cfg.preload, env=env, cwd=home, log=home / "zygote.log", wrap=wrap)
     zygote.start()
     _STATE.update(cfg=cfg, home=home, zygote=zygote, iso=iso)
 
@@ -222,8 +223,8 @@ def _summary(record: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def _ensure_zygote() -> sandbox.Zygote:
-    zygote: sandbox.Zygote = _STATE["zygote"]
+def _ensure_zygote() -> Zygote:
+    zygote: Zygote = _STATE["zygote"]
     if not zygote.alive:  # it died (killed, out of memory): replace it
         zygote.close()
         zygote.start()
@@ -239,7 +240,7 @@ def grade_job(job: Job) -> JobResult:
     """
     start = time.perf_counter()
     result = _grade_once(job)
-    zygote: sandbox.Zygote = _STATE["zygote"]
+    zygote: Zygote = _STATE["zygote"]
     if not zygote.alive or "ZygoteError" in result.reason:
         first = result.reason or result.status
         discard(result.scratch)

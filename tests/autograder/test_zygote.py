@@ -16,14 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from autograder import sandbox, worker
+from autograder import worker
+from autograder import zygote as zyg
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def zygote(tmp_path):
-    z = sandbox.Zygote([], env=dict(os.environ), cwd=tmp_path, log=tmp_path / "zygote.log")
+    z = zyg.Zygote([], env=dict(os.environ), cwd=tmp_path, log=tmp_path / "zygote.log")
     z.start(timeout=120)
     yield z
     z.close()
@@ -37,10 +38,10 @@ def test_kill_uid_survives_the_zygotes_sigchld_reaper():
     script = textwrap.dedent(
         """
         import os, signal, sys, time
-        from autograder import sandbox
+        from autograder import zygote as zyg
 
         exits = {}
-        signal.signal(signal.SIGCHLD, lambda *_: sandbox._reap_children(exits))
+        signal.signal(signal.SIGCHLD, lambda *_: zyg._reap_children(exits))
         real = os.waitpid
 
         def waitpid(pid, options):
@@ -57,7 +58,7 @@ def test_kill_uid_survives_the_zygotes_sigchld_reaper():
             return real(pid, options)
 
         os.waitpid = waitpid
-        sandbox._kill_uid(61999)
+        zyg._kill_uid(61999)
         print("survived")
         """
     )
@@ -95,7 +96,7 @@ def test_requests_from_several_threads_each_get_their_own_answer(zygote):
                     ok = "unknown request" in answer.get("error", "")
                 if not ok:
                     errors.append(f"thread {i} request {j}: {answer}")
-            except sandbox.ZygoteError as exc:
+            except zyg.ZygoteError as exc:
                 errors.append(f"thread {i} request {j}: {exc}")
 
     threads = [threading.Thread(target=hammer, args=(i,)) for i in range(6)]
@@ -110,7 +111,7 @@ def test_requests_from_several_threads_each_get_their_own_answer(zygote):
 def test_a_dead_zygote_is_reported_as_such_not_as_a_broken_pipe(zygote):
     zygote.proc.kill()
     zygote.proc.wait()
-    with pytest.raises(sandbox.ZygoteError, match="not running"):
+    with pytest.raises(zyg.ZygoteError, match="not running"):
         zygote._call({"op": "exit_status", "pid": 1})
 
 
