@@ -32,6 +32,8 @@ def run(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``check`` subcommand."""
+    from autograder.sandbox import Limits  # the one source of the limits' defaults
+
     parser = subparsers.add_parser(
         "check",
         help="grade your own notebook as the course would, and say what failed and why",
@@ -43,9 +45,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="your notebook (default: course/LESSON/LESSON.ipynb)")
     parser.add_argument("--grading-dir", help="where the check grades (default: self-check/ in the grading folder)")
     parser.add_argument("--fast", action="store_true", help="run the notebook in fast mode (PPML_LAB_FAST=1)")
-    parser.add_argument("--cell-timeout", type=float, default=120.0, help="seconds per cell (default: 120)")
-    parser.add_argument("--notebook-timeout", type=float, default=900.0,
-                        help="seconds per notebook (default: 900)")
-    parser.add_argument("--memory-mb", type=int, default=4096,
-                        help="memory the notebook may allocate, in MB (default: 4096)")
+    parser.add_argument("--cell-timeout", type=float, default=Limits.cell_seconds,
+                        help=f"seconds per cell (default: {Limits.cell_seconds:g})")
+    parser.add_argument("--notebook-timeout", type=float, default=Limits.notebook_seconds,
+                        help=f"seconds per notebook (default: {Limits.notebook_seconds:g})")
+    parser.add_argument("--memory-mb", type=int, default=Limits.memory_mb,
+                        help=f"memory the notebook may allocate, in MB (default: {Limits.memory_mb})")
     parser.set_defaults(func=run)

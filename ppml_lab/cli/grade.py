@@ -55,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``grade`` subcommand."""
+    from autograder.sandbox import Limits  # the one source of the limits' defaults
+
     parser = subparsers.add_parser(
         "grade",
         help="autograde a class's submissions with nbgrader (parallel, sandboxed, resumable)",
@@ -68,11 +70,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--export", metavar="CSV", help="also write the gradebook as an LMS import file")
     parser.add_argument("--export-style", choices=("canvas", "moodle"), default="canvas",
                         help="column order of --export (default: canvas)")
-    parser.add_argument("--cell-timeout", type=float, default=120.0, help="seconds per cell (default: 120)")
-    parser.add_argument("--notebook-timeout", type=float, default=900.0,
-                        help="seconds per notebook (default: 900)")
-    parser.add_argument("--memory-mb", type=int, default=4096,
-                        help="memory a submission may allocate, in MB (default: 4096)")
+    parser.add_argument("--cell-timeout", type=float, default=Limits.cell_seconds,
+                        help=f"seconds per cell (default: {Limits.cell_seconds:g})")
+    parser.add_argument("--notebook-timeout", type=float, default=Limits.notebook_seconds,
+                        help=f"seconds per notebook (default: {Limits.notebook_seconds:g})")
+    parser.add_argument("--memory-mb", type=int, default=Limits.memory_mb,
+                        help=f"memory a submission may allocate, in MB (default: {Limits.memory_mb})")
     parser.add_argument("--max-processes", type=int, default=256,
                         help="processes and threads per kernel (default: 256)")
     parser.add_argument("--max-output", type=int, default=10_000_000,
