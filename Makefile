@@ -49,6 +49,10 @@ $(STAMP): pyproject.toml constraints.txt
 	@# (what it needs is installed above; ppml_lab/smpc/_crypten_compat.py lets it import under torch 2.13).
 	$(PY) -m pip install --quiet --no-compile --no-deps -c constraints.txt "crypten==0.4.1"
 	$(PY) -m pip install --quiet --no-compile -c constraints.txt "omegaconf==2.4.0"
+	@# jsonschema checks the "iri" format with rfc3987-syntax when it is installed (jupyter-events pulls it
+	@# in), and importing it compiles some forty Lark grammars: 2.5 s of CPU in every process that
+	@# validates a notebook (each nbgrader command, grading worker, test worker). No schema here uses "iri".
+	$(PY) -m pip uninstall --quiet -y rfc3987-syntax
 	$(PY) -m compileall -q -j 0 $(VENV)/lib >/dev/null || true
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python 3 (ppml-lab)" >/dev/null
 	@# JupyterLab must not try to reach the internet for news or update checks.
