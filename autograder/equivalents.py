@@ -320,3 +320,19 @@ REGISTRY["he_slot_sum"] = (
     "tenseal.tensors.ckksvector.CKKSVector.enc_matmul_plain_",
     "ppml_lab.he.rotation.rotation_sum",
 )
+# fitting a polynomial in one call (opt-in: a least-squares exercise builds and solves its own system)
+REGISTRY["polyfit"] = (
+    "numpy.polyfit",
+    "numpy.polynomial.polynomial.polyfit",
+    "numpy.polynomial.chebyshev.chebfit",
+    "numpy.polynomial.legendre.legfit",
+    "numpy.polynomial.hermite.hermfit",
+    "numpy.polynomial.hermite_e.hermefit",
+    "numpy.polynomial.laguerre.lagfit",
+    "numpy.polynomial.chebyshev.chebinterpolate",
+    "numpy.polynomial.Polynomial.fit",
+    "numpy.polynomial.Chebyshev.fit",
+    "numpy.polynomial.Legendre.fit",
+    "numpy.polynomial.Chebyshev.interpolate",
+    "scipy.interpolate.approximate_taylor_polynomial",
+)

@@ -15,6 +15,7 @@ from typing import Any
 
 _EXPORTS = {
     "fit_sigmoid_polynomial": "approximations",
+    "sigmoid_poly": "approximations",
     "sigmoid_polynomial_plain": "approximations",
     "DepthBudgetError": "depth",
     "EncryptedVector": "depth",

@@ -128,6 +128,11 @@ class PackedEncryptedLR(_EncryptedLRBase):
     epoch, the refresh included), ``setup_seconds_`` (keys and the one-off encryption of the data),
     ``operations_`` (per-epoch counts of the homomorphic operations, server and key owner) and
     ``server_`` (the server, whose context has no secret key).
+
+    ``owner`` reuses the keys of an existing :class:`KeyOwner` (of depth 4 or more, e.g. the
+    ``"n8192_depth4"`` preset) instead of generating a fresh set, and ``server`` an existing
+    :class:`Server` built from that owner's public context: key generation and loading the Galois
+    keys are the costly part of a short run. The server holds only the public context either way.
     """
 
     params = "n8192_depth4"
@@ -140,20 +145,28 @@ class PackedEncryptedLR(_EncryptedLRBase):
         interval: float = 4.0,
         progress: bool = False,
         block_rows: int | None = None,
+        owner: KeyOwner | None = None,
+        server: Server | None = None,
     ) -> None:
         super().__init__(learning_rate, epochs, degree, interval, progress)
         self.block_rows = block_rows
+        self.owner = owner
+        self.server = server
 
     def fit(self, X, y) -> PackedEncryptedLR:
         start = time.perf_counter()
         X, y = self._validate(X, y)
+        if self.owner is not None and not isinstance(self.owner, KeyOwner):
+            raise TypeError(f"owner must be a KeyOwner or None, got {type(self.owner).__name__}")
+        if self.server is not None and (self.owner is None or not isinstance(self.server, Server)):
+            raise TypeError("server must be a Server on the public context of the given owner (pass owner too)")
         n, d = X.shape
-        slots = get_parameters(self.params).slots
+        slots = (self.owner.params if self.owner is not None else get_parameters(self.params)).slots
         if self.block_rows is None:
             layout = PackedLayout.choose(n, d + 1, slots)
         else:  # checked before any key is generated
             layout = PackedLayout(n, d + 1, slots, check_int("block_rows", self.block_rows, minimum=1))
-        self.owner_ = owner = KeyOwner(self.params)
+        self.owner_ = owner = self.owner if self.owner is not None else KeyOwner(self.params)
         keys = _PackedKeyOwner(owner)
         if len(keys.primes) < 5:
             raise ValueError(f"params must allow depth 4 (five data primes), got {owner.params.describe()}")
@@ -172,7 +185,7 @@ class PackedEncryptedLR(_EncryptedLRBase):
         gradient_data = [[keys.encrypt(b, top + 3, scales.gradient_data) for b in row] for row in blocks]
         shifted = [keys.encrypt(v, top + 3, scales.error) for v in layout.pack_per_row(np.full(n, c0) - y)]
         # Server: a public context only (evaluation keys), rebuilt from the bytes the key owner sends.
-        self.server_ = Server(owner.public_context())
+        self.server_ = self.server if self.server is not None else Server(owner.public_context())
         server = _PackedServer(self.server_, layout, scales, self.coeffs_)
 
         w = np.zeros(d + 1)  # weights then bias

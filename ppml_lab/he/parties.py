@@ -26,16 +26,22 @@ class KeyOwner:
         # as fast, is the default; pass symmetric=False if other parties must encrypt too.
         self.symmetric = symmetric
         self._context = make_context(self.params, symmetric=symmetric)
+        self._public: bytes | None = None
 
     def public_context(self) -> bytes:
         """The context with evaluation keys (relinearization, Galois) and, if any, the public
-        encryption key: never the secret key."""
-        return self._context.serialize(
-            save_public_key=not self.symmetric,
-            save_secret_key=False,
-            save_galois_keys=True,
-            save_relin_keys=True,
-        )
+        encryption key: never the secret key.
+
+        Serialized once and kept: the keys never change, and at N = 8192 the Galois keys alone
+        take tens of megabytes and seconds to serialize."""
+        if self._public is None:
+            self._public = self._context.serialize(
+                save_public_key=not self.symmetric,
+                save_secret_key=False,
+                save_galois_keys=True,
+                save_relin_keys=True,
+            )
+        return self._public
 
     def seal_secret_key(self) -> tuple[sealapi.SEALContext, sealapi.SecretKey]:
         """The raw SEAL context and secret key, for building an encryptor or decryptor on the key

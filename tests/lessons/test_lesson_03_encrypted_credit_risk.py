@@ -51,8 +51,22 @@ from corpus_03_encrypted_credit_risk import (
     WITH_SPECIAL,
     ZERO_START_PAILLIER,
 )
+from corpus_03_sigmoid import (
+    GAUSS_SIGMOID,
+    HALF_INTERVAL_SIGMOID,
+    POLYFIT_SIGMOID,
+    SCALED_LSTSQ_SIGMOID,
+    SHORT_VANDER_SIGMOID,
+    TAYLOR_SIGMOID,
+)
 
-from autograder.testing import autograde_variants, notebook_with_answers, release_notebook, solution_answers
+from autograder.testing import (
+    autograde_variants,
+    notebook_with_answers,
+    release_notebook,
+    solution_answers,
+    source_notebook,
+)
 
 A = "03_encrypted_credit_risk"
 
@@ -61,6 +75,8 @@ SUBMISSIONS = ("wrong1", "wrong2", "wrong3", "cheat", "alt1", "alt2")
 ANSWERS = {
     "depth": (("test_depth",), [(LINEAR_DEPTH, 0), (FLOOR_DEPTH, 0), (LOG_DEGREE_DEPTH, 0), (KIT_DEPTH, 0),
                                 (BITS_DEPTH, 2), (LOOP_DEPTH, 2)]),
+    "sigmoid": (("test_sigmoid",), [(TAYLOR_SIGMOID, 0), (HALF_INTERVAL_SIGMOID, 0), (SHORT_VANDER_SIGMOID, 0),
+                                    (POLYFIT_SIGMOID, 0), (SCALED_LSTSQ_SIGMOID, 2), (GAUSS_SIGMOID, 2)]),
     "precision": (("test_precision",), [(FIRST_PRIMES, 0), (WITH_SPECIAL, 0), (SUMMED_DEVIATIONS, 0),
                                         (KIT_PRECISION, 0), (FRACTION_PRECISION, 2), (LOG_PRECISION, 2)]),
     "scores": (("test_scores",), [(NO_BIAS, 0), (BIAS_EACH, 0), (SHIFTED, 0), (FRESH_SCORES, 0),
@@ -79,6 +95,7 @@ ANSWERS = {
 # fails the visible rotation count before the hidden test names AbstractTensor.sum, see test_he_checks)
 CHEAT_NAMES = {
     "test_depth": ("ppml_lab.he.polynomial_levels",),
+    "test_sigmoid": ("numpy.polynomial.polynomial.polyfit",),
     "test_precision": ("ppml_lab.he.CKKSParameters",),
     "test_scores": ("the server never decrypts", "ppml_lab.he.KeyOwner.decrypt"),
     "test_pack": ("ppml_lab.he.packing.PackedLayout",),
@@ -86,7 +103,8 @@ CHEAT_NAMES = {
     "test_paillier_total": ("the server never decrypts", "PaillierPrivateKey.decrypt"),
     "test_paillier_mean": ("the server never decrypts", "PaillierPrivateKey.decrypt"),
 }
-POINTS = 16
+POINTS = 18
+MANUAL = "interview_he_tradeoffs"  # the written answer, graded by hand (3 points)
 VARIANTS = {name: {cell: variants[i] for cell, (_, variants) in ANSWERS.items()} for i, name in enumerate(SUBMISSIONS)}
 TESTS = {cell: tests for cell, (tests, _) in ANSWERS.items()}
 
@@ -102,7 +120,7 @@ def _expected(variant):
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
     answers = solution_answers(A)
-    assert set(answers) == set(ANSWERS)
+    assert set(answers) == {*ANSWERS, MANUAL}
     notebooks = {"solution": notebook_with_answers(A, answers), "blank": release_notebook(A)}
     for name, variant in VARIANTS.items():
         notebooks[name] = notebook_with_answers(A, {cell: code for cell, (code, _) in variant.items()})
@@ -115,6 +133,27 @@ def test_solution_full_and_blank_zero(results):
     full = results["solution"]
     assert full.max_score == POINTS and full.score == POINTS, full.cells
     assert results["blank"].score == 0 and results["blank"].max_score == POINTS, results["blank"].cells
+    assert MANUAL not in full.cells and MANUAL not in results["blank"].cells
+
+
+@pytest.mark.timeout(2400)
+def test_the_written_answer_waits_for_the_instructor(results):
+    # the solution's written answer waits, worth 3 points, for formgrader; an untouched one scores 0
+    solution = results["solution"]
+    assert solution.manual == {MANUAL: (None, 3.0)} and solution.manual_pending == [MANUAL]
+    assert solution.manual_max_score == 3 and solution.manual_score == 0
+    for name in ("blank", *SUBMISSIONS):
+        assert results[name].manual == {MANUAL: (0.0, 3.0)} and results[name].manual_pending == [], name
+
+
+def test_the_rubric_is_the_instructors_only():
+    master = next(c for c in source_notebook(A).cells if c.metadata.get("nbgrader", {}).get("grade_id") == MANUAL)
+    released = next(c for c in release_notebook(A).cells if c.metadata.get("nbgrader", {}).get("grade_id") == MANUAL)
+    meta = master.metadata["nbgrader"]
+    assert master.cell_type == "markdown" and meta["points"] == 3
+    assert meta["solution"] and meta["grade"] and not meta["task"] and not meta["locked"]
+    assert "Rubric (3 points" in master.source and master.source.count("### BEGIN SOLUTION") == 1
+    assert released.source == "YOUR ANSWER HERE"
 
 
 @pytest.mark.timeout(2400)
