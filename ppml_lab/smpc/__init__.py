@@ -13,7 +13,8 @@ In the order of lesson 04:
    dealer-assisted, exact for |value| < 2^62);
 4. the shared array type (:mod:`.tensor`: ``MPCSession``, ``SharedTensor``), the cubic sigmoid
    (:mod:`.functions`) and secure logistic regression (:mod:`.logistic`:
-   ``SecureLogisticRegression``, ``train_plaintext_poly_lr``);
+   ``SecureLogisticRegression``, ``train_plaintext_poly_lr``), and one step of it written on raw
+   shares with the pieces above (``secure_lr_step``, against ``plaintext_lr_step``);
 5. the transport's counters (:mod:`.transport`: ``Transport.report``, ``NetworkModel``, ``LAN``,
    ``WAN``) and the lab's batched scores (``batched_scores``);
 6. private set intersection (:mod:`.psi`) for vertically split data.
@@ -56,6 +57,8 @@ from ppml_lab.smpc.logistic import (
     ROUNDS_PER_ITERATION,
     SecureLogisticRegression,
     batched_scores,
+    plaintext_lr_step,
+    secure_lr_step,
     secure_step,
     train_plaintext_poly_lr,
 )
@@ -100,6 +103,8 @@ __all__ = [
     "ROUNDS_PER_ITERATION",
     "train_plaintext_poly_lr",
     "secure_step",
+    "secure_lr_step",
+    "plaintext_lr_step",
     "protocol_minimum_bytes",
     "Transport",
     "NetworkModel",

@@ -10,6 +10,16 @@ against the same graded cells in this process.
 import re
 
 import pytest
+from corpus_04_two_bank_fraud import (
+    BOTH_HALF_STEP,
+    DELEGATING_STEP,
+    FUSED_SHIFT_STEP,
+    INLINE_BEAVER_STEP,
+    NO_TRUNCATION_STEP,
+    OPENS_SCORES_STEP,
+    REUSED_TRIPLE_STEP,
+    TRUNCATE_FIRST_STEP,
+)
 
 from autograder.testing import (
     autograde_variants,
@@ -26,9 +36,11 @@ CELLS = {
     "test_beaver_rounds": 1.0,
     "test_triple_reuse": 1.0,
     "test_local_truncate": 2.0,
+    "test_secure_lr_step": 2.0,
+    "test_secure_lr_rounds": 1.0,
     "test_batched": 2.0,
 }
-ANSWERS = ("beaver_local", "beaver_protocol", "triple_reuse", "local_truncate", "batched")
+ANSWERS = ("beaver_local", "beaver_protocol", "triple_reuse", "local_truncate", "secure_lr_step", "batched")
 
 # --- beaver_local_share: plausible mistakes ------------------------------------------------------
 # Forgets the public d*e term.
@@ -211,6 +223,7 @@ def local_truncate(shares, bits=FRAC_BITS):
     return [shares[0] // scale, zero - (zero - shares[1]) // scale]
 '''
 
+
 # --- batched_scores: plausible mistakes ----------------------------------------------------------
 # The unbatched loop the lab warns about.
 LOOPED = '''
@@ -250,12 +263,18 @@ def batched_scores(X, w):
 
 VARIANTS = {
     # name: answers in ANSWERS order, marks per cell in CELLS order
-    "wrong1": ((NO_DE_LOCAL, TWO_ROUNDS, FLIPPED_REUSE, SAME_SHIFT_TRUNCATE, LOOPED), (0, 2, 0, 0, 0, 0)),
-    "wrong2": ((BOTH_ADD_LOCAL, ONE_MESSAGE, WITHIN_REUSE, NO_MODULUS_TRUNCATE, PER_FEATURE), (0, 0, 1, 0, 0, 0)),
-    "wrong3": ((SWAPPED_LOCAL, E_NOT_OPENED, ADDED_REUSE, NO_NEGATE_BACK_TRUNCATE, REVEALED), (0, 0, 1, 0, 0, 0)),
-    "cheat": ((DELEGATING_LOCAL, OPENS_INPUTS, DELEGATING_REUSE, RECONSTRUCTING_TRUNCATE, REVEALS_X), (0,) * 6),
-    "alt1": ((TERNARY_LOCAL, PER_PARTY, SUBTRACT_REUSE, PYTHON_INT_TRUNCATE, BROADCAST), (2, 2, 1, 1, 2, 2)),
-    "alt2": ((PYTHON_INT_LOCAL, STACKED, PYTHON_INT_REUSE, FLOOR_DIVIDE_TRUNCATE, COLUMN), (2, 2, 1, 1, 2, 2)),
+    "wrong1": ((NO_DE_LOCAL, TWO_ROUNDS, FLIPPED_REUSE, SAME_SHIFT_TRUNCATE, NO_TRUNCATION_STEP, LOOPED),
+               (0, 2, 0, 0, 0, 0, 1, 0)),
+    "wrong2": ((BOTH_ADD_LOCAL, ONE_MESSAGE, WITHIN_REUSE, NO_MODULUS_TRUNCATE, TRUNCATE_FIRST_STEP, PER_FEATURE),
+               (0, 0, 1, 0, 0, 0, 1, 0)),
+    "wrong3": ((SWAPPED_LOCAL, E_NOT_OPENED, ADDED_REUSE, NO_NEGATE_BACK_TRUNCATE, REUSED_TRIPLE_STEP, REVEALED),
+               (0, 0, 1, 0, 0, 2, 0, 0)),
+    "cheat": ((DELEGATING_LOCAL, OPENS_INPUTS, DELEGATING_REUSE, RECONSTRUCTING_TRUNCATE, OPENS_SCORES_STEP,
+               REVEALS_X), (0,) * 8),
+    "alt1": ((TERNARY_LOCAL, PER_PARTY, SUBTRACT_REUSE, PYTHON_INT_TRUNCATE, FUSED_SHIFT_STEP, BROADCAST),
+             (2, 2, 1, 1, 2, 2, 1, 2)),
+    "alt2": ((PYTHON_INT_LOCAL, STACKED, PYTHON_INT_REUSE, FLOOR_DIVIDE_TRUNCATE, INLINE_BEAVER_STEP, COLUMN),
+             (2, 2, 1, 1, 2, 2, 1, 2)),
 }
 
 
@@ -301,6 +320,9 @@ def test_two_bank_lesson_says_what_leaked_and_what_was_called(graded):
         "test_local_truncate"
     )
     assert "truncated on shares came out" in graded["wrong2"].outputs_text("test_local_truncate")
+    assert "it holds the scores X @ w" in cheat.outputs_text("test_secure_lr_step")
+    assert "triples[0] masked X in 2 rounds" in graded["wrong3"].outputs_text("test_secure_lr_rounds")
+    assert "the step differs from plaintext" in graded["wrong1"].outputs_text("test_secure_lr_step")
 
 
 # --- more cheats, against the same graded cells in this process -----------------------------------
@@ -339,6 +361,7 @@ def local_truncate(shares, bits=FRAC_BITS):
     x = (shares[0] + shares[1]).view(np.int64) >> bits
     return [x.view(np.uint64) - shares[1], shares[1]]
 '''
+
 DELEGATING_SCORES = '''
 from ppml_lab.smpc.logistic import batched_scores as _kit_scores
 
@@ -370,13 +393,15 @@ def lesson():
         ("beaver_protocol", ("test_beaver_protocol", "test_beaver_rounds"), LOCAL_RECONSTRUCTION,
          "share of x*y changed when only party"),
         ("batched", ("test_batched",), DELEGATING_SCORES, "the reference implementation"),
+        ("secure_lr_step", ("test_secure_lr_step",), DELEGATING_STEP, "the reference implementation"),
+        ("secure_lr_step", ("test_secure_lr_step",), BOTH_HALF_STEP, "the step differs from plaintext"),
         ("local_truncate", ("test_local_truncate",), DELEGATING_TRUNCATE, "the reference implementation"),
         ("local_truncate", ("test_local_truncate",), DEALER_TRUNCATE, "it calls ppml_lab.smpc.TrustedDealer"),
         ("local_truncate", ("test_local_truncate",), READS_OTHER_SHARE,
          "party 0's share of x / 2^16 changed when only party 1's share changed"),
     ],
     ids=["delegating-protocol", "local-reconstruction", "delegating-scores", "delegating-truncate",
-         "dealer-truncate", "reads-other-share"],
+         "dealer-truncate", "reads-other-share", "delegating-step", "both-banks-add-half"],
 )
 def test_graded_cells_refuse_more_cheats(lesson, answer_id, cells, answer, message):
     sources, base = lesson
