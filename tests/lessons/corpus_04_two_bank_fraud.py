@@ -117,3 +117,151 @@ from ppml_lab.smpc import secure_lr_step as _kit_step
 def secure_lr_step(X_shares, y_shares, w_shares, triples, transport, learning_rate):
     return _kit_step(X_shares, y_shares, w_shares, triples, transport, learning_rate)
 '''
+
+# --- psi_blind and psi_intersection: plausible mistakes ------------------------------------------
+# Sends the hashes themselves: the intersection is right, and a dictionary attack reads every set.
+UNBLINDED_PSI = '''
+def psi_blind(points, key):
+    return [scalar_mult(key, p) for p in points]
+
+
+def psi_intersection(ids_a, ids_b):
+    a_hashes = [hash_to_group(x) for x in ids_a]
+    b_hashes = [hash_to_group(x) for x in ids_b]
+    theirs = set(b_hashes)
+    return sorted(x for x, h in zip(ids_a, a_hashes) if h in theirs), a_hashes, b_hashes
+'''
+# One key for both banks: the right intersection, visible already in the first round.
+ONE_KEY_PSI = '''
+def psi_blind(points, key):
+    return [scalar_mult(key, p) for p in points]
+
+
+def psi_intersection(ids_a, ids_b):
+    key = random_scalar()
+    a_blinded = psi_blind([hash_to_group(x) for x in ids_a], key)
+    b_blinded = psi_blind([hash_to_group(x) for x in ids_b], key)
+    theirs = set(psi_blind(b_blinded, key))
+    return sorted(x for x, v in zip(ids_a, psi_blind(a_blinded, key)) if v in theirs), a_blinded, b_blinded
+'''
+# Hashes each point again before blinding it: blinding no longer commutes, nothing matches.
+REHASHING_PSI = '''
+def psi_blind(points, key):
+    return [scalar_mult(key, hash_to_group(p.hex())) for p in points]
+
+
+def psi_intersection(ids_a, ids_b):
+    key_a, key_b = random_scalar(), random_scalar()
+    a_blinded = psi_blind([hash_to_group(x) for x in ids_a], key_a)
+    b_blinded = psi_blind([hash_to_group(x) for x in ids_b], key_b)
+    theirs = set(psi_blind(b_blinded, key_a))
+    return sorted(x for x, v in zip(ids_a, psi_blind(a_blinded, key_b)) if v in theirs), a_blinded, b_blinded
+'''
+# Keys from Python's random module: the same keys whenever the generator is seeded the same.
+SEEDED_KEY_PSI = '''
+import random
+
+from nacl.bindings import crypto_core_ed25519_scalar_reduce
+
+
+def psi_blind(points, key):
+    return [scalar_mult(key, p) for p in points]
+
+
+def psi_intersection(ids_a, ids_b):
+    key_a, key_b = (crypto_core_ed25519_scalar_reduce(random.randbytes(64)) for _ in range(2))
+    a_blinded = psi_blind([hash_to_group(x) for x in ids_a], key_a)
+    b_blinded = psi_blind([hash_to_group(x) for x in ids_b], key_b)
+    theirs = set(psi_blind(b_blinded, key_a))
+    return sorted(x for x, v in zip(ids_a, psi_blind(a_blinded, key_b)) if v in theirs), a_blinded, b_blinded
+'''
+# Compares the singly blinded values, each under a different key: nothing ever matches.
+SINGLY_BLINDED_PSI = '''
+def psi_blind(points, key):
+    return [scalar_mult(key, p) for p in points]
+
+
+def psi_intersection(ids_a, ids_b):
+    key_a, key_b = random_scalar(), random_scalar()
+    a_blinded = psi_blind([hash_to_group(x) for x in ids_a], key_a)
+    b_blinded = psi_blind([hash_to_group(x) for x in ids_b], key_b)
+    theirs = set(b_blinded)
+    return sorted(x for x, v in zip(ids_a, a_blinded) if v in theirs), a_blinded, b_blinded
+'''
+# Sorts the blinded values "to hide the order": they no longer line up with the identifiers.
+SORTED_BLIND_PSI = '''
+def psi_blind(points, key):
+    return sorted(scalar_mult(key, p) for p in points)
+
+
+def psi_intersection(ids_a, ids_b):
+    key_a, key_b = random_scalar(), random_scalar()
+    a_blinded = psi_blind([hash_to_group(x) for x in ids_a], key_a)
+    b_blinded = psi_blind([hash_to_group(x) for x in ids_b], key_b)
+    theirs = set(psi_blind(b_blinded, key_a))
+    return sorted(x for x, v in zip(ids_a, psi_blind(a_blinded, key_b)) if v in theirs), a_blinded, b_blinded
+'''
+# --- psi_blind and psi_intersection: a cheat -------------------------------------------------------
+DELEGATING_PSI = '''
+from ppml_lab.smpc import private_set_intersection
+from ppml_lab.smpc import psi_blind as _kit_blind
+
+
+def psi_blind(points, key):
+    return _kit_blind(points, key)
+
+
+def psi_intersection(ids_a, ids_b):
+    common, _, sent = private_set_intersection(ids_a, ids_b)
+    return common, sent["a"][: len(ids_a)], sent["b"][: len(ids_b)]
+'''
+# --- psi_blind and psi_intersection: other correct answers ----------------------------------------
+# Keys straight from secrets, reduced mod the group order; the match through a dictionary.
+SECRETS_KEY_PSI = '''
+import secrets
+
+from nacl.bindings import crypto_core_ed25519_scalar_reduce
+
+
+def psi_blind(points, key):
+    return list(map(lambda p: scalar_mult(key, p), points))
+
+
+def psi_intersection(ids_a, ids_b):
+    key_a = crypto_core_ed25519_scalar_reduce(secrets.token_bytes(64))
+    key_b = crypto_core_ed25519_scalar_reduce(secrets.token_bytes(64))
+    a_blinded = psi_blind(map(hash_to_group, ids_a), key_a)
+    b_blinded = psi_blind(map(hash_to_group, ids_b), key_b)
+    back = dict(zip(psi_blind(a_blinded, key_b), ids_a))
+    return sorted(back[v] for v in psi_blind(b_blinded, key_a) if v in back), a_blinded, b_blinded
+'''
+# Each bank as an object holding its own key; loops instead of comprehensions.
+BANK_OBJECTS_PSI = '''
+def psi_blind(points, key):
+    out = []
+    for p in points:
+        out.append(scalar_mult(key, p))
+    return out
+
+
+class _Bank:
+    def __init__(self, ids):
+        self.ids, self._key = list(ids), random_scalar()
+
+    def first_round(self):
+        return psi_blind([hash_to_group(x) for x in self.ids], self._key)
+
+    def reblind(self, values):
+        return psi_blind(values, self._key)
+
+
+def psi_intersection(ids_a, ids_b):
+    a, b = _Bank(ids_a), _Bank(ids_b)
+    a_blinded, b_blinded = a.first_round(), b.first_round()
+    mine, theirs = b.reblind(a_blinded), set(a.reblind(b_blinded))
+    common = []
+    for x, v in zip(a.ids, mine):
+        if v in theirs and x not in common:
+            common.append(x)
+    return sorted(common), a_blinded, b_blinded
+'''

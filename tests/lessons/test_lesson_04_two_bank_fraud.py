@@ -11,14 +11,23 @@ import re
 
 import pytest
 from corpus_04_two_bank_fraud import (
+    BANK_OBJECTS_PSI,
     BOTH_HALF_STEP,
+    DELEGATING_PSI,
     DELEGATING_STEP,
     FUSED_SHIFT_STEP,
     INLINE_BEAVER_STEP,
     NO_TRUNCATION_STEP,
+    ONE_KEY_PSI,
     OPENS_SCORES_STEP,
+    REHASHING_PSI,
     REUSED_TRIPLE_STEP,
+    SECRETS_KEY_PSI,
+    SEEDED_KEY_PSI,
+    SINGLY_BLINDED_PSI,
+    SORTED_BLIND_PSI,
     TRUNCATE_FIRST_STEP,
+    UNBLINDED_PSI,
 )
 
 from autograder.testing import (
@@ -39,8 +48,10 @@ CELLS = {
     "test_secure_lr_step": 2.0,
     "test_secure_lr_rounds": 1.0,
     "test_batched": 2.0,
+    "test_psi_blind": 1.0,
+    "test_psi_protocol": 2.0,
 }
-ANSWERS = ("beaver_local", "beaver_protocol", "triple_reuse", "local_truncate", "secure_lr_step", "batched")
+ANSWERS = ("beaver_local", "beaver_protocol", "triple_reuse", "local_truncate", "secure_lr_step", "batched", "psi_blind")
 
 # --- beaver_local_share: plausible mistakes ------------------------------------------------------
 # Forgets the public d*e term.
@@ -263,18 +274,18 @@ def batched_scores(X, w):
 
 VARIANTS = {
     # name: answers in ANSWERS order, marks per cell in CELLS order
-    "wrong1": ((NO_DE_LOCAL, TWO_ROUNDS, FLIPPED_REUSE, SAME_SHIFT_TRUNCATE, NO_TRUNCATION_STEP, LOOPED),
-               (0, 2, 0, 0, 0, 0, 1, 0)),
-    "wrong2": ((BOTH_ADD_LOCAL, ONE_MESSAGE, WITHIN_REUSE, NO_MODULUS_TRUNCATE, TRUNCATE_FIRST_STEP, PER_FEATURE),
-               (0, 0, 1, 0, 0, 0, 1, 0)),
-    "wrong3": ((SWAPPED_LOCAL, E_NOT_OPENED, ADDED_REUSE, NO_NEGATE_BACK_TRUNCATE, REUSED_TRIPLE_STEP, REVEALED),
-               (0, 0, 1, 0, 0, 2, 0, 0)),
+    "wrong1": ((NO_DE_LOCAL, TWO_ROUNDS, FLIPPED_REUSE, SAME_SHIFT_TRUNCATE, NO_TRUNCATION_STEP, LOOPED,
+                UNBLINDED_PSI), (0, 2, 0, 0, 0, 0, 1, 0, 1, 0)),
+    "wrong2": ((BOTH_ADD_LOCAL, ONE_MESSAGE, WITHIN_REUSE, NO_MODULUS_TRUNCATE, TRUNCATE_FIRST_STEP, PER_FEATURE,
+                ONE_KEY_PSI), (0, 0, 1, 0, 0, 0, 1, 0, 1, 0)),
+    "wrong3": ((SWAPPED_LOCAL, E_NOT_OPENED, ADDED_REUSE, NO_NEGATE_BACK_TRUNCATE, REUSED_TRIPLE_STEP, REVEALED,
+                REHASHING_PSI), (0, 0, 1, 0, 0, 2, 0, 0, 0, 0)),
     "cheat": ((DELEGATING_LOCAL, OPENS_INPUTS, DELEGATING_REUSE, RECONSTRUCTING_TRUNCATE, OPENS_SCORES_STEP,
-               REVEALS_X), (0,) * 8),
-    "alt1": ((TERNARY_LOCAL, PER_PARTY, SUBTRACT_REUSE, PYTHON_INT_TRUNCATE, FUSED_SHIFT_STEP, BROADCAST),
-             (2, 2, 1, 1, 2, 2, 1, 2)),
-    "alt2": ((PYTHON_INT_LOCAL, STACKED, PYTHON_INT_REUSE, FLOOR_DIVIDE_TRUNCATE, INLINE_BEAVER_STEP, COLUMN),
-             (2, 2, 1, 1, 2, 2, 1, 2)),
+               REVEALS_X, DELEGATING_PSI), (0,) * 10),
+    "alt1": ((TERNARY_LOCAL, PER_PARTY, SUBTRACT_REUSE, PYTHON_INT_TRUNCATE, FUSED_SHIFT_STEP, BROADCAST,
+              SECRETS_KEY_PSI), (2, 2, 1, 1, 2, 2, 1, 2, 1, 2)),
+    "alt2": ((PYTHON_INT_LOCAL, STACKED, PYTHON_INT_REUSE, FLOOR_DIVIDE_TRUNCATE, INLINE_BEAVER_STEP, COLUMN,
+              BANK_OBJECTS_PSI), (2, 2, 1, 1, 2, 2, 1, 2, 1, 2)),
 }
 
 
@@ -323,6 +334,10 @@ def test_two_bank_lesson_says_what_leaked_and_what_was_called(graded):
     assert "it holds the scores X @ w" in cheat.outputs_text("test_secure_lr_step")
     assert "triples[0] masked X in 2 rounds" in graded["wrong3"].outputs_text("test_secure_lr_rounds")
     assert "the step differs from plaintext" in graded["wrong1"].outputs_text("test_secure_lr_step")
+    assert "a dictionary attack recovers" in graded["wrong1"].outputs_text("test_psi_protocol")
+    assert "both banks used one key" in graded["wrong2"].outputs_text("test_psi_protocol")
+    assert "the reference implementation it is graded against" in cheat.outputs_text("test_psi_blind")
+    assert "ppml_lab.smpc.private_set_intersection" in cheat.outputs_text("test_psi_protocol")
 
 
 # --- more cheats, against the same graded cells in this process -----------------------------------
@@ -382,6 +397,7 @@ def lesson():
     exec("from ppml_lab.smpc import SharedTensor, Transport", namespace)  # imported by earlier graded cells
     exec(sources["beaver_local"], namespace)
     exec(sources["test_beaver_local"], namespace)  # defines the dealer the later cells use
+    exec(sources["psi-helpers"], namespace)
     return sources, namespace
 
 
@@ -395,13 +411,17 @@ def lesson():
         ("batched", ("test_batched",), DELEGATING_SCORES, "the reference implementation"),
         ("secure_lr_step", ("test_secure_lr_step",), DELEGATING_STEP, "the reference implementation"),
         ("secure_lr_step", ("test_secure_lr_step",), BOTH_HALF_STEP, "the step differs from plaintext"),
+        ("psi_blind", ("test_psi_protocol",), SEEDED_KEY_PSI, "never from a seeded or non-cryptographic generator"),
+        ("psi_blind", ("test_psi_protocol",), SINGLY_BLINDED_PSI, "the intersection is"),
+        ("psi_blind", ("test_psi_blind",), SORTED_BLIND_PSI, "for each point, in order"),
         ("local_truncate", ("test_local_truncate",), DELEGATING_TRUNCATE, "the reference implementation"),
         ("local_truncate", ("test_local_truncate",), DEALER_TRUNCATE, "it calls ppml_lab.smpc.TrustedDealer"),
         ("local_truncate", ("test_local_truncate",), READS_OTHER_SHARE,
          "party 0's share of x / 2^16 changed when only party 1's share changed"),
     ],
     ids=["delegating-protocol", "local-reconstruction", "delegating-scores", "delegating-truncate",
-         "dealer-truncate", "reads-other-share", "delegating-step", "both-banks-add-half"],
+         "dealer-truncate", "reads-other-share", "delegating-step", "both-banks-add-half",
+         "seeded-psi-key", "singly-blinded-psi", "sorted-psi-blind"],
 )
 def test_graded_cells_refuse_more_cheats(lesson, answer_id, cells, answer, message):
     sources, base = lesson
