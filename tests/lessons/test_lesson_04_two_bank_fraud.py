@@ -51,6 +51,7 @@ CELLS = {
     "test_psi_blind": 1.0,
     "test_psi_protocol": 2.0,
 }
+MANUAL = "interview_two_banks"  # the written answer, graded by hand
 ANSWERS = ("beaver_local", "beaver_protocol", "triple_reuse", "local_truncate", "secure_lr_step", "batched", "psi_blind")
 
 # --- beaver_local_share: plausible mistakes ------------------------------------------------------
@@ -292,7 +293,7 @@ VARIANTS = {
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     answers = solution_answers(A)
-    assert set(answers) == set(ANSWERS)
+    assert set(answers) == {*ANSWERS, MANUAL}
     notebooks = {"solution": notebook_with_answers(A, answers), "blank": release_notebook(A)}
     for name, (sources, _) in VARIANTS.items():
         notebooks[name] = notebook_with_answers(A, dict(zip(ANSWERS, sources, strict=True)))
@@ -306,6 +307,28 @@ def test_two_bank_lesson_grades_solution_full_and_blank_zero(graded):
     assert full.cells == {k: (v, v) for k, v in CELLS.items()}, full.cells
     assert full.score == full.max_score == sum(CELLS.values())
     assert blank.score == 0 and blank.max_score == sum(CELLS.values()), blank.cells
+    assert MANUAL not in full.cells and MANUAL not in blank.cells
+
+
+@pytest.mark.timeout(1800)
+def test_two_bank_lesson_written_answer_waits_for_the_instructor(graded):
+    solution = graded["solution"]
+    assert solution.manual == {MANUAL: (None, 3.0)} and solution.manual_pending == [MANUAL]
+    assert solution.manual_max_score == 3 and solution.manual_score == 0
+    for name in ("blank", *VARIANTS):  # left as released: nbgrader's automatic 0, nothing to mark
+        assert graded[name].manual == {MANUAL: (0.0, 3.0)} and graded[name].manual_pending == [], name
+
+
+def test_two_bank_lesson_rubric_is_the_instructors_only():
+    def written(nb):
+        return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == MANUAL)
+
+    master, released = written(source_notebook(A)), written(release_notebook(A))
+    meta = master.metadata["nbgrader"]
+    assert master.cell_type == "markdown" and meta["points"] == 3
+    assert meta["solution"] and meta["grade"] and not meta["task"] and not meta["locked"]
+    assert "Rubric (3 points" in master.source and master.source.count("### BEGIN SOLUTION") == 1
+    assert released.source == "YOUR ANSWER HERE"
 
 
 @pytest.mark.timeout(1800)
