@@ -317,3 +317,56 @@ def assert_shares_local(
                 f"message; an answer that adds up both shares and works on the reconstructed value "
                 f"reveals it to whoever runs that code."
             )
+
+
+def assert_triples_used_once(
+    messages: Sequence[Any], triples: Sequence[Any], operand: np.ndarray, name: str = "X"
+) -> None:
+    """Each Beaver triple must mask ``operand`` (a secret ring array that every product of the answer
+    multiplies, such as the data X) in at most one round: a round opens ``operand - a`` or
+    ``operand - b`` of the triple it uses, and a second round opening the same mask means the triple
+    served two products, whose openings then subtract to a difference of secrets."""
+    from ppml_lab.smpc.sharing import reconstruct
+
+    secret = np.asarray(operand, dtype=np.uint64).ravel()
+    opened = _opened(Run(list(messages), {}))
+    for k, triple in enumerate(triples):
+        masks = [np.asarray(reconstruct(part), dtype=np.uint64).ravel() for part in (triple.a, triple.b)]
+        used = []
+        for what, value in opened:
+            with np.errstate(over="ignore"):
+                if any(m.size == secret.size and np.isin(secret - m, value).mean() > 0.5 for m in masks):
+                    used.append(what)
+        if len(used) > 1:
+            raise SecrecyError(
+                f"No marks for this answer: triples[{k}] masked {name} in {len(used)} rounds ({used[0]}; "
+                f"{used[1]}). A Beaver triple serves one product only: two openings under the same mask "
+                f"subtract to a difference of secrets (exercise 2.3)."
+            )
+
+
+def assert_share_protocol_secret(
+    student_fn: Callable[..., Any],
+    inputs: Mapping[str, np.ndarray],
+    make_args: Callable[[Any], Sequence[Any]],
+    *,
+    derived: Mapping[str, np.ndarray] | None = None,
+    runs: int = 2,
+) -> list[Any]:
+    """Run ``student_fn(*shares, *make_args(transport))`` ``runs`` times on fresh shares of the same
+    real-valued ``inputs`` (name -> array, fixed point, in argument order) with a fresh recording
+    ``Transport`` (and whatever fresh dealer material ``make_args`` draws), and check the transcripts
+    with :func:`assert_reveals_nothing`; ``derived`` names further values that must stay secret."""
+    from ppml_lab.smpc.ring import encode
+    from ppml_lab.smpc.sharing import share
+    from ppml_lab.smpc.transport import Transport
+
+    recorded, results = [], []
+    for _ in range(runs):
+        transport = Transport(record=True)
+        shared = {name: share(encode(values)) for name, values in inputs.items()}
+        with recording(transport) as messages:
+            results.append(student_fn(*shared.values(), *make_args(transport)))
+        recorded.append(Run(messages, shared))
+    assert_reveals_nothing(recorded, {**inputs, **(derived or {})})
+    return results

@@ -13,10 +13,13 @@ In the order of lesson 04:
    dealer-assisted, exact for |value| < 2^62);
 4. the shared array type (:mod:`.tensor`: ``MPCSession``, ``SharedTensor``), the cubic sigmoid
    (:mod:`.functions`) and secure logistic regression (:mod:`.logistic`:
-   ``SecureLogisticRegression``, ``train_plaintext_poly_lr``);
+   ``SecureLogisticRegression``, ``train_plaintext_poly_lr``), and one step of it written on raw
+   shares with the pieces above (``secure_lr_step``, against ``plaintext_lr_step``);
 5. the transport's counters (:mod:`.transport`: ``Transport.report``, ``NetworkModel``, ``LAN``,
    ``WAN``) and the lab's batched scores (``batched_scores``);
-6. private set intersection (:mod:`.psi`) for vertically split data.
+6. private set intersection (:mod:`.psi`) for vertically split data: ``hash_to_group``,
+   ``random_scalar``, the blinding step ``psi_blind`` and the protocol ``psi_intersection``
+   (also ``PSIParty``, ``private_set_intersection``).
 
 Beyond the lesson: comparison and ReLU (:mod:`.comparison`), MACs for malicious security
 (:mod:`.authenticated`), and the same training between two OS processes over TCP
@@ -56,12 +59,21 @@ from ppml_lab.smpc.logistic import (
     ROUNDS_PER_ITERATION,
     SecureLogisticRegression,
     batched_scores,
+    plaintext_lr_step,
+    secure_lr_step,
     secure_step,
     train_plaintext_poly_lr,
 )
 from ppml_lab.smpc.lr_protocol import protocol_minimum_bytes
 from ppml_lab.smpc.network import run_secure_lr_two_processes
-from ppml_lab.smpc.psi import PSIParty, private_set_intersection
+from ppml_lab.smpc.psi import (
+    PSIParty,
+    hash_to_group,
+    private_set_intersection,
+    psi_blind,
+    psi_intersection,
+    random_scalar,
+)
 from ppml_lab.smpc.ring import FRAC_BITS, RING_BITS, decode, encode, encode_public
 from ppml_lab.smpc.sharing import reconstruct, share
 from ppml_lab.smpc.tcp import TCPChannel
@@ -100,6 +112,8 @@ __all__ = [
     "ROUNDS_PER_ITERATION",
     "train_plaintext_poly_lr",
     "secure_step",
+    "secure_lr_step",
+    "plaintext_lr_step",
     "protocol_minimum_bytes",
     "Transport",
     "NetworkModel",
@@ -108,6 +122,10 @@ __all__ = [
     "batched_scores",
     "PSIParty",
     "private_set_intersection",
+    "hash_to_group",
+    "random_scalar",
+    "psi_blind",
+    "psi_intersection",
     "less_than",
     "less_than_zero",
     "relu",

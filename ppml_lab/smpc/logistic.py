@@ -18,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 
 from ppml_lab._checks import check_float, check_int
+from ppml_lab.smpc.beaver import beaver_multiply_shares
+from ppml_lab.smpc.dealer import Triple
 from ppml_lab.smpc.functions import sigmoid_poly, sigmoid_poly_plain
 from ppml_lab.smpc.lr_protocol import (
     ROUNDS_PER_ITERATION,
@@ -26,9 +28,19 @@ from ppml_lab.smpc.lr_protocol import (
     share_inputs,
     train_party,
 )
+from ppml_lab.smpc.ring import FRAC_BITS, encode
 from ppml_lab.smpc.tensor import MPCSession, SharedTensor
+from ppml_lab.smpc.transport import Transport
+from ppml_lab.smpc.truncation import local_truncate
 
-__all__ = ["ROUNDS_PER_ITERATION", "SecureLogisticRegression", "batched_scores", "train_plaintext_poly_lr"]
+__all__ = [
+    "ROUNDS_PER_ITERATION",
+    "SecureLogisticRegression",
+    "batched_scores",
+    "plaintext_lr_step",
+    "secure_lr_step",
+    "train_plaintext_poly_lr",
+]
 
 
 def train_plaintext_poly_lr(
@@ -45,6 +57,44 @@ def train_plaintext_poly_lr(
 def batched_scores(X: SharedTensor, w: SharedTensor) -> SharedTensor:
     """All customers' scores X @ w with one Beaver product (lesson 04's lab answer)."""
     return X @ w
+
+
+def plaintext_lr_step(X: np.ndarray, y: np.ndarray, w: np.ndarray, learning_rate: float) -> np.ndarray:
+    """One plaintext gradient step with the linear sigmoid 1/2 + z/4: w - lr/n X^T (1/2 + Xw/4 - y)."""
+    X, y, w = (np.asarray(v, dtype=float) for v in (X, y, w))
+    return w - (learning_rate / len(X)) * (X.T @ (0.5 + (X @ w) / 4 - y))
+
+
+def secure_lr_step(
+    X_shares: list[np.ndarray],
+    y_shares: list[np.ndarray],
+    w_shares: list[np.ndarray],
+    triples: tuple[Triple, Triple],
+    transport: Transport,
+    learning_rate: float,
+) -> list[np.ndarray]:
+    """Both banks' shares of one gradient step of logistic regression on raw fixed-point shares
+    (lesson 04's exercise 4.1): the scores X w by one Beaver product (``triples[0]``, shape (n, d),
+    w broadcast over the rows), the linear sigmoid 1/2 + z/4 (a local shift by 2 bits, bank 0 adds
+    1/2), the gradient X^T (sigmoid - y) by a second product on a fresh triple (``triples[1]``), and
+    w - lr/n times it. Every fixed-point product is truncated locally right after it (SecureML), so
+    the step costs two rounds and fails with probability about |value| / 2^64 per truncated value.
+    """
+    if len(triples) != 2 or triples[0] is triples[1]:
+        raise ValueError("triples must hold two different Beaver triples: a triple serves one product only")
+    X = [np.asarray(v, dtype=np.uint64) for v in X_shares]
+    if X[0].ndim != 2:
+        raise ValueError(f"X_shares must hold (n, d) arrays, got shape {X[0].shape}")
+    n, d = X[0].shape
+    W = [np.ascontiguousarray(np.broadcast_to(np.asarray(v, dtype=np.uint64), (n, d))) for v in w_shares]
+    scores = local_truncate([p.sum(axis=1) for p in beaver_multiply_shares(X, W, triples[0], transport)])
+    quarter = local_truncate(scores, 2)  # z / 4
+    error = [quarter[0] + encode(0.5) - y_shares[0], quarter[1] - y_shares[1]]
+    E = [np.ascontiguousarray(np.broadcast_to(v[:, None], (n, d))) for v in error]
+    gradient = local_truncate([p.sum(axis=0) for p in beaver_multiply_shares(X, E, triples[1], transport)])
+    step = encode(learning_rate / n)
+    update = local_truncate([g * step for g in gradient], FRAC_BITS)
+    return [np.asarray(w, dtype=np.uint64) - u for w, u in zip(w_shares, update, strict=True)]
 
 
 def secure_step(X: SharedTensor, y: SharedTensor, w: SharedTensor, learning_rate: float) -> SharedTensor:

@@ -10,6 +10,25 @@ against the same graded cells in this process.
 import re
 
 import pytest
+from corpus_04_two_bank_fraud import (
+    BANK_OBJECTS_PSI,
+    BOTH_HALF_STEP,
+    DELEGATING_PSI,
+    DELEGATING_STEP,
+    FUSED_SHIFT_STEP,
+    INLINE_BEAVER_STEP,
+    NO_TRUNCATION_STEP,
+    ONE_KEY_PSI,
+    OPENS_SCORES_STEP,
+    REHASHING_PSI,
+    REUSED_TRIPLE_STEP,
+    SECRETS_KEY_PSI,
+    SEEDED_KEY_PSI,
+    SINGLY_BLINDED_PSI,
+    SORTED_BLIND_PSI,
+    TRUNCATE_FIRST_STEP,
+    UNBLINDED_PSI,
+)
 
 from autograder.testing import (
     autograde_variants,
@@ -26,9 +45,14 @@ CELLS = {
     "test_beaver_rounds": 1.0,
     "test_triple_reuse": 1.0,
     "test_local_truncate": 2.0,
+    "test_secure_lr_step": 2.0,
+    "test_secure_lr_rounds": 1.0,
     "test_batched": 2.0,
+    "test_psi_blind": 1.0,
+    "test_psi_protocol": 2.0,
 }
-ANSWERS = ("beaver_local", "beaver_protocol", "triple_reuse", "local_truncate", "batched")
+MANUAL = "interview_two_banks"  # the written answer, graded by hand
+ANSWERS = ("beaver_local", "beaver_protocol", "triple_reuse", "local_truncate", "secure_lr_step", "batched", "psi_blind")
 
 # --- beaver_local_share: plausible mistakes ------------------------------------------------------
 # Forgets the public d*e term.
@@ -211,6 +235,7 @@ def local_truncate(shares, bits=FRAC_BITS):
     return [shares[0] // scale, zero - (zero - shares[1]) // scale]
 '''
 
+
 # --- batched_scores: plausible mistakes ----------------------------------------------------------
 # The unbatched loop the lab warns about.
 LOOPED = '''
@@ -250,19 +275,25 @@ def batched_scores(X, w):
 
 VARIANTS = {
     # name: answers in ANSWERS order, marks per cell in CELLS order
-    "wrong1": ((NO_DE_LOCAL, TWO_ROUNDS, FLIPPED_REUSE, SAME_SHIFT_TRUNCATE, LOOPED), (0, 2, 0, 0, 0, 0)),
-    "wrong2": ((BOTH_ADD_LOCAL, ONE_MESSAGE, WITHIN_REUSE, NO_MODULUS_TRUNCATE, PER_FEATURE), (0, 0, 1, 0, 0, 0)),
-    "wrong3": ((SWAPPED_LOCAL, E_NOT_OPENED, ADDED_REUSE, NO_NEGATE_BACK_TRUNCATE, REVEALED), (0, 0, 1, 0, 0, 0)),
-    "cheat": ((DELEGATING_LOCAL, OPENS_INPUTS, DELEGATING_REUSE, RECONSTRUCTING_TRUNCATE, REVEALS_X), (0,) * 6),
-    "alt1": ((TERNARY_LOCAL, PER_PARTY, SUBTRACT_REUSE, PYTHON_INT_TRUNCATE, BROADCAST), (2, 2, 1, 1, 2, 2)),
-    "alt2": ((PYTHON_INT_LOCAL, STACKED, PYTHON_INT_REUSE, FLOOR_DIVIDE_TRUNCATE, COLUMN), (2, 2, 1, 1, 2, 2)),
+    "wrong1": ((NO_DE_LOCAL, TWO_ROUNDS, FLIPPED_REUSE, SAME_SHIFT_TRUNCATE, NO_TRUNCATION_STEP, LOOPED,
+                UNBLINDED_PSI), (0, 2, 0, 0, 0, 0, 1, 0, 1, 0)),
+    "wrong2": ((BOTH_ADD_LOCAL, ONE_MESSAGE, WITHIN_REUSE, NO_MODULUS_TRUNCATE, TRUNCATE_FIRST_STEP, PER_FEATURE,
+                ONE_KEY_PSI), (0, 0, 1, 0, 0, 0, 1, 0, 1, 0)),
+    "wrong3": ((SWAPPED_LOCAL, E_NOT_OPENED, ADDED_REUSE, NO_NEGATE_BACK_TRUNCATE, REUSED_TRIPLE_STEP, REVEALED,
+                REHASHING_PSI), (0, 0, 1, 0, 0, 2, 0, 0, 0, 0)),
+    "cheat": ((DELEGATING_LOCAL, OPENS_INPUTS, DELEGATING_REUSE, RECONSTRUCTING_TRUNCATE, OPENS_SCORES_STEP,
+               REVEALS_X, DELEGATING_PSI), (0,) * 10),
+    "alt1": ((TERNARY_LOCAL, PER_PARTY, SUBTRACT_REUSE, PYTHON_INT_TRUNCATE, FUSED_SHIFT_STEP, BROADCAST,
+              SECRETS_KEY_PSI), (2, 2, 1, 1, 2, 2, 1, 2, 1, 2)),
+    "alt2": ((PYTHON_INT_LOCAL, STACKED, PYTHON_INT_REUSE, FLOOR_DIVIDE_TRUNCATE, INLINE_BEAVER_STEP, COLUMN,
+              BANK_OBJECTS_PSI), (2, 2, 1, 1, 2, 2, 1, 2, 1, 2)),
 }
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     answers = solution_answers(A)
-    assert set(answers) == set(ANSWERS)
+    assert set(answers) == {*ANSWERS, MANUAL}
     notebooks = {"solution": notebook_with_answers(A, answers), "blank": release_notebook(A)}
     for name, (sources, _) in VARIANTS.items():
         notebooks[name] = notebook_with_answers(A, dict(zip(ANSWERS, sources, strict=True)))
@@ -276,6 +307,28 @@ def test_two_bank_lesson_grades_solution_full_and_blank_zero(graded):
     assert full.cells == {k: (v, v) for k, v in CELLS.items()}, full.cells
     assert full.score == full.max_score == sum(CELLS.values())
     assert blank.score == 0 and blank.max_score == sum(CELLS.values()), blank.cells
+    assert MANUAL not in full.cells and MANUAL not in blank.cells
+
+
+@pytest.mark.timeout(1800)
+def test_two_bank_lesson_written_answer_waits_for_the_instructor(graded):
+    solution = graded["solution"]
+    assert solution.manual == {MANUAL: (None, 3.0)} and solution.manual_pending == [MANUAL]
+    assert solution.manual_max_score == 3 and solution.manual_score == 0
+    for name in ("blank", *VARIANTS):  # left as released: nbgrader's automatic 0, nothing to mark
+        assert graded[name].manual == {MANUAL: (0.0, 3.0)} and graded[name].manual_pending == [], name
+
+
+def test_two_bank_lesson_rubric_is_the_instructors_only():
+    def written(nb):
+        return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == MANUAL)
+
+    master, released = written(source_notebook(A)), written(release_notebook(A))
+    meta = master.metadata["nbgrader"]
+    assert master.cell_type == "markdown" and meta["points"] == 3
+    assert meta["solution"] and meta["grade"] and not meta["task"] and not meta["locked"]
+    assert "Rubric (3 points" in master.source and master.source.count("### BEGIN SOLUTION") == 1
+    assert released.source == "YOUR ANSWER HERE"
 
 
 @pytest.mark.timeout(1800)
@@ -301,6 +354,13 @@ def test_two_bank_lesson_says_what_leaked_and_what_was_called(graded):
         "test_local_truncate"
     )
     assert "truncated on shares came out" in graded["wrong2"].outputs_text("test_local_truncate")
+    assert "it holds the scores X @ w" in cheat.outputs_text("test_secure_lr_step")
+    assert "triples[0] masked X in 2 rounds" in graded["wrong3"].outputs_text("test_secure_lr_rounds")
+    assert "the step differs from plaintext" in graded["wrong1"].outputs_text("test_secure_lr_step")
+    assert "a dictionary attack recovers" in graded["wrong1"].outputs_text("test_psi_protocol")
+    assert "both banks used one key" in graded["wrong2"].outputs_text("test_psi_protocol")
+    assert "the reference implementation it is graded against" in cheat.outputs_text("test_psi_blind")
+    assert "ppml_lab.smpc.private_set_intersection" in cheat.outputs_text("test_psi_protocol")
 
 
 # --- more cheats, against the same graded cells in this process -----------------------------------
@@ -339,6 +399,7 @@ def local_truncate(shares, bits=FRAC_BITS):
     x = (shares[0] + shares[1]).view(np.int64) >> bits
     return [x.view(np.uint64) - shares[1], shares[1]]
 '''
+
 DELEGATING_SCORES = '''
 from ppml_lab.smpc.logistic import batched_scores as _kit_scores
 
@@ -359,6 +420,7 @@ def lesson():
     exec("from ppml_lab.smpc import SharedTensor, Transport", namespace)  # imported by earlier graded cells
     exec(sources["beaver_local"], namespace)
     exec(sources["test_beaver_local"], namespace)  # defines the dealer the later cells use
+    exec(sources["psi-helpers"], namespace)
     return sources, namespace
 
 
@@ -370,13 +432,19 @@ def lesson():
         ("beaver_protocol", ("test_beaver_protocol", "test_beaver_rounds"), LOCAL_RECONSTRUCTION,
          "share of x*y changed when only party"),
         ("batched", ("test_batched",), DELEGATING_SCORES, "the reference implementation"),
+        ("secure_lr_step", ("test_secure_lr_step",), DELEGATING_STEP, "the reference implementation"),
+        ("secure_lr_step", ("test_secure_lr_step",), BOTH_HALF_STEP, "the step differs from plaintext"),
+        ("psi_blind", ("test_psi_protocol",), SEEDED_KEY_PSI, "never from a seeded or non-cryptographic generator"),
+        ("psi_blind", ("test_psi_protocol",), SINGLY_BLINDED_PSI, "the intersection is"),
+        ("psi_blind", ("test_psi_blind",), SORTED_BLIND_PSI, "for each point, in order"),
         ("local_truncate", ("test_local_truncate",), DELEGATING_TRUNCATE, "the reference implementation"),
         ("local_truncate", ("test_local_truncate",), DEALER_TRUNCATE, "it calls ppml_lab.smpc.TrustedDealer"),
         ("local_truncate", ("test_local_truncate",), READS_OTHER_SHARE,
          "party 0's share of x / 2^16 changed when only party 1's share changed"),
     ],
     ids=["delegating-protocol", "local-reconstruction", "delegating-scores", "delegating-truncate",
-         "dealer-truncate", "reads-other-share"],
+         "dealer-truncate", "reads-other-share", "delegating-step", "both-banks-add-half",
+         "seeded-psi-key", "singly-blinded-psi", "sorted-psi-blind"],
 )
 def test_graded_cells_refuse_more_cheats(lesson, answer_id, cells, answer, message):
     sources, base = lesson

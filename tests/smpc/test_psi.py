@@ -110,3 +110,32 @@ def test_intersection_refuses_a_reply_of_the_wrong_length():
     a_double = b.reblind(a.blinded_identifiers())
     with pytest.raises(ValueError, match="mine_double"):
         a.intersection(a_double[:2], [])
+
+
+def test_psi_blind_commutes_and_keeps_the_order():
+    from ppml_lab.smpc import hash_to_group, psi_blind, random_scalar
+
+    points = [hash_to_group(f"id-{i}") for i in range(8)]
+    a, b = random_scalar(), random_scalar()
+    once = psi_blind(points, a)
+    assert all(crypto_core_ed25519_is_valid_point(v) for v in once)
+    assert psi_blind(once, b) == psi_blind(psi_blind(points, b), a)
+    assert psi_blind(points[::-1], a) == once[::-1]
+    assert not set(once) & set(points)  # blinded values are not the hashes
+    with pytest.raises(ValueError, match="points\\[0\\]"):
+        psi_blind([b"\x00" * 32], a)
+
+
+def test_psi_intersection_finds_the_shared_ids_and_sends_no_comparable_value():
+    from ppml_lab.smpc import hash_to_group, psi_intersection
+
+    ids_a = [f"DE{i:04d}" for i in range(40)]
+    ids_b = [f"DE{i:04d}" for i in range(25, 70)]
+    common, a_sent, b_sent = psi_intersection(ids_a, ids_b)
+    assert common == [f"DE{i:04d}" for i in range(25, 40)]
+    assert len(a_sent) == 40 and len(b_sent) == 45  # the set sizes are what each bank learns besides
+    hashes = {hash_to_group(x) for x in ids_a + ids_b}
+    assert not (set(a_sent) | set(b_sent)) & hashes  # a dictionary attack on the values sent finds nothing
+    assert not set(a_sent) & set(b_sent)  # two keys: shared ids do not match before the second blinding
+    _, again, _ = psi_intersection(ids_a, ids_b)
+    assert not set(again) & set(a_sent)  # fresh keys every run
