@@ -10,12 +10,16 @@ kit earns none and is told what it called; other correct implementations earn ev
 is one nbgrader run of eight notebooks, each submission filling both answers.
 """
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from autograder.testing import (
     assert_cheats_named,
     assert_marks_per_cell,
     autograde_variants,
+    code_cells,
+    hidden_tests,
     notebook_with_answers,
     release_notebook,
     solution_answers,
@@ -168,21 +172,111 @@ def pairwise_mask(x, my_id, pair_seeds, bits):
 """
 
 
+# --- client_update (3 points over two cells) ---------------------------------------------------------
+
+# Returns the hospital's new weights instead of the update w - w_global.
+RETURNS_WEIGHTS = """
+def client_update(w_global, X, y, epochs, lr, batch_size, rng):
+    w = np.array(w_global, dtype=float)
+    for _ in range(epochs):
+        order = rng.permutation(len(y))
+        for i in range(0, len(y), batch_size):
+            b = order[i:i + batch_size]
+            p = 1 / (1 + np.exp(-(X[b] @ w[:-1] + w[-1])))
+            w[:-1] -= lr * X[b].T @ (p - y[b]) / len(b)
+            w[-1] -= lr * np.mean(p - y[b])
+    return w, len(y)  # the hospital's model
+"""
+# One pass over the data whatever epochs says.
+ONE_EPOCH = """
+def client_update(w_global, X, y, epochs, lr, batch_size, rng):
+    w = np.array(w_global, dtype=float)
+    order = rng.permutation(len(y))  # one epoch: every scan once
+    for i in range(0, len(y), batch_size):
+        b = order[i:i + batch_size]
+        p = 1 / (1 + np.exp(-(X[b] @ w[:-1] + w[-1])))
+        w[:-1] -= lr * X[b].T @ (p - y[b]) / len(b)
+        w[-1] -= lr * np.mean(p - y[b])
+    return w - w_global, len(y)
+"""
+# Right update, but it trains the global model's array in place: the server's copy changes.
+TRAINS_IN_PLACE = """
+def client_update(w_global, X, y, epochs, lr, batch_size, rng):
+    start = w_global.copy()
+    w = w_global  # train the model the server sent
+    for _ in range(epochs):
+        order = rng.permutation(len(y))
+        for i in range(0, len(y), batch_size):
+            b = order[i:i + batch_size]
+            p = 1 / (1 + np.exp(-(X[b] @ w[:-1] + w[-1])))
+            w[:-1] -= lr * X[b].T @ (p - y[b]) / len(b)
+            w[-1] -= lr * np.mean(p - y[b])
+    return w - start, len(y)
+"""
+# Hands local training to the kit.
+DELEGATING_UPDATE = """
+from ppml_lab.fl import client_update as _kit_update
+
+def client_update(w_global, X, y, epochs, lr, batch_size, rng):
+    return _kit_update(w_global, X, y, epochs, lr, batch_size, rng)
+"""
+# Correct: one example at a time inside each batch, a clipped exp for the sigmoid.
+PER_EXAMPLE = """
+import math
+
+def client_update(w_global, X, y, epochs, lr, batch_size, rng):
+    start = np.asarray(w_global, dtype=np.float64)
+    w = start.copy()
+    n, d = np.shape(X)
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for i in range(0, n, batch_size):
+            g = np.zeros(d + 1)
+            idx = order[i:i + batch_size]
+            for j in idx:
+                z = float(np.dot(X[j], w[:d]) + w[d])
+                p = 1.0 / (1.0 + math.exp(-min(max(z, -700.0), 700.0)))
+                g[:d] += (p - y[j]) * np.asarray(X[j], dtype=float)
+                g[d] += p - y[j]
+            w -= lr * g / len(idx)
+    return (w - start, int(n))
+"""
+# Correct: the bias as a column of ones, batches listed first, returned as a list.
+BIAS_COLUMN = """
+def client_update(w_global, X, y, epochs, lr, batch_size, rng):
+    Xb = np.hstack([np.asarray(X, dtype=float), np.ones((len(X), 1))])
+    w = np.array(w_global, dtype=float, copy=True)
+    for _ in range(epochs):
+        order = rng.permutation(len(Xb))
+        for b in [order[k:k + batch_size] for k in range(0, len(order), batch_size)]:
+            p = np.exp(-np.logaddexp(0.0, -(Xb[b] @ w)))
+            w = w - lr * Xb[b].T @ (p - y[b]) / b.size
+    return [w - np.asarray(w_global, dtype=float), len(Xb)]
+"""
+
+
 CELLS = {
     "fedavg": {"test_fedavg_values": 2.0, "test_fedavg_weights": 1.0},
     "pairwise_mask": {"test_masking_sum": 1.0, "test_masking_prg": 1.0, "test_masking_hides": 1.0},
+    "client_update": {"test_client_update_values": 2.0, "test_client_update_start": 1.0},
 }
 # One submission per row: (fedavg, pairwise_mask) variants, each with the marks it must earn, cell by cell
 # in the order of CELLS (the honest version of ZERO_NAN_DISHONEST, without the subclass, earns (2, 0)).
 SUBMISSIONS = {
-    "v1": {"fedavg": (UNWEIGHTED_PATCHED, (0, 0)), "pairwise_mask": (ALL_ADD, (0, 0, 1))},
-    "v2": {"fedavg": (ZERO_NAN_DISHONEST, (0, 0)), "pairwise_mask": (SEED_RNG, (1, 0, 1))},
-    "v3": {"fedavg": (IN_PLACE, (2, 0)), "pairwise_mask": (ONLY_LARGER, (0, 0, 0))},
-    "v4": {"fedavg": (DELEGATING, (0, 0)), "pairwise_mask": (PY_INTS, (1, 1, 1))},
-    "v5": {"fedavg": (NP_AVERAGE, (2, 1)), "pairwise_mask": (UNMASKED, (0, 0, 0))},
-    "v6": {"fedavg": (LOOP, (2, 1)), "pairwise_mask": (VECTOR, (1, 1, 1))},
+    "v1": {"fedavg": (UNWEIGHTED_PATCHED, (0, 0)), "pairwise_mask": (ALL_ADD, (0, 0, 1)),
+           "client_update": (RETURNS_WEIGHTS, (0, 0))},
+    "v2": {"fedavg": (ZERO_NAN_DISHONEST, (0, 0)), "pairwise_mask": (SEED_RNG, (1, 0, 1)),
+           "client_update": (ONE_EPOCH, (0, 1))},
+    "v3": {"fedavg": (IN_PLACE, (2, 0)), "pairwise_mask": (ONLY_LARGER, (0, 0, 0)),
+           "client_update": (TRAINS_IN_PLACE, (2, 0))},
+    "v4": {"fedavg": (DELEGATING, (0, 0)), "pairwise_mask": (PY_INTS, (1, 1, 1)),
+           "client_update": (DELEGATING_UPDATE, (0, 0))},
+    "v5": {"fedavg": (NP_AVERAGE, (2, 1)), "pairwise_mask": (UNMASKED, (0, 0, 0)),
+           "client_update": (PER_EXAMPLE, (2, 1))},
+    "v6": {"fedavg": (LOOP, (2, 1)), "pairwise_mask": (VECTOR, (1, 1, 1)),
+           "client_update": (BIAS_COLUMN, (2, 1))},
 }
-CHEATS = [("v4", "fedavg", "ppml_lab.fl.weighted_average")]
+CHEATS = [("v4", "fedavg", "ppml_lab.fl.weighted_average"), ("v4", "client_update", "ppml_lab.fl.client_update")]
 
 NBGRADER_TIMEOUT = 2400  # seconds for one nbgrader autograde run of eight notebooks
 
@@ -202,8 +296,8 @@ def graded(tmp_path_factory):
 def test_solution_earns_full_marks_and_blank_zero(graded):
     solution, blank = graded["solution"], graded["blank"]
     assert set(solution.cells) == {cell for cells in CELLS.values() for cell in cells}
-    assert solution.max_score == 6 and solution.score == 6, solution.cells
-    assert blank.score == 0 and blank.max_score == 6, blank.cells
+    assert solution.max_score == 9 and solution.score == 9, solution.cells
+    assert blank.score == 0 and blank.max_score == 9, blank.cells
 
 
 @pytest.mark.timeout(2700)
@@ -228,3 +322,53 @@ def test_the_exercise_states_what_the_hidden_tests_check():
     assert "must not be its update (at most 1% of coordinates equal)" in source
     assert "16 equal bins at a p-value of\n$10^{-4}$" in source
     assert "You may use `prg`" in source
+
+
+# --- the same graded cells, run in this process, for wrong answers the eight notebooks have no room for --
+
+# Continues from the weights it left behind on the same data, as a stateful client would.
+KEEPS_LOCAL_WEIGHTS = """
+_local = {}
+
+def client_update(w_global, X, y, epochs, lr, batch_size, rng):
+    start = np.asarray(w_global, dtype=float)
+    w = _local.get(id(X), start).copy()  # this hospital's model from the previous round
+    for _ in range(epochs):
+        order = rng.permutation(len(y))
+        for i in range(0, len(y), batch_size):
+            b = order[i:i + batch_size]
+            p = 1 / (1 + np.exp(-(X[b] @ w[:-1] + w[-1])))
+            w = w - lr * np.append(X[b].T @ (p - y[b]), np.sum(p - y[b])) / len(b)
+    _local[id(X)] = w
+    return w - start, len(y)
+"""
+EXTRA_WRONG = [
+    ("client_update", KEEPS_LOCAL_WEIGHTS, "test_client_update_start", "start from the w_global given"),
+]
+
+
+@pytest.fixture(scope="module")
+def cells():
+    return code_cells(A)
+
+
+def _run_hidden(cells, answer, cell):
+    """Define the answer, then run the hidden part of one graded cell, in this process."""
+    namespace = {"np": np, "pd": pd}
+    exec("from ppml_lab.dp import RDPAccountant", namespace)
+    exec(answer, namespace)
+    exec(hidden_tests(cells[cell]), namespace)
+
+
+def test_the_solutions_pass_the_hidden_tests_in_process(cells):
+    answers = solution_answers(A)
+    for fn, _, _, _ in EXTRA_WRONG:
+        for cell in CELLS[fn]:
+            _run_hidden(cells, answers[fn], cell)
+
+
+@pytest.mark.parametrize(("fn", "answer", "cell", "message"), EXTRA_WRONG, ids=[w[2] for w in EXTRA_WRONG])
+def test_more_wrong_answers_fail_the_hidden_tests_in_process(cells, fn, answer, cell, message):
+    assert cell in CELLS[fn]
+    with pytest.raises(AssertionError, match=message):
+        _run_hidden(cells, answer, cell)
