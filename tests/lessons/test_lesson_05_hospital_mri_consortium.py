@@ -3,11 +3,17 @@
 FedAvg's key idea is the weighting by sample counts, so every test uses hospitals of unequal sizes,
 a hospital with no scans, a single hospital and an empty federation. Pairwise masking is checked for
 what the server receives (never the update, fresh under fresh seeds, uniform) as well as for the
-exact sum. Plausible wrong answers lose
+exact sum. A hospital's local
+training is compared with the kit's on fixed data and seeds (epochs, learning rate, the update rather
+than the weights, the global weights left alone). DP-FedAvg's server step is checked exactly without
+noise (each update clipped on its own, the fixed denominator) and as a distribution with noise (one
+Gaussian on the sum, from the generator given), and its epsilon against the kit's accountant.
+Plausible wrong answers lose
 marks; one of them also patches the checking helpers at module level and another returns an array
 subclass built to pass comparisons, and neither earns a mark; an answer that hands the average to the
 kit earns none and is told what it called; other correct implementations earn everything. All of it
-is one nbgrader run of eight notebooks, each submission filling both answers.
+is one nbgrader run of eight notebooks, each submission filling every answer; a few more wrong answers
+are run against the hidden tests in this process.
 """
 
 import numpy as np
@@ -255,28 +261,156 @@ def client_update(w_global, X, y, epochs, lr, batch_size, rng):
 """
 
 
+# --- dp_fedavg_round (5 points over three cells) -----------------------------------------------------
+
+# Clips the average instead of each update: one hospital's influence is not bounded.
+CLIP_AVERAGE = """
+def dp_fedavg_round(w_global, updates, clip_norm, noise_multiplier, expected_clients, rng):
+    w = np.asarray(w_global, dtype=float)
+    mean = sum(updates, np.zeros_like(w)) / expected_clients
+    mean = mean * min(1.0, clip_norm / max(np.linalg.norm(mean), 1e-12))  # clip what is released
+    return w + mean + rng.normal(0.0, noise_multiplier * clip_norm, w.shape) / expected_clients
+"""
+# Every hospital's update gets noise of std z * C: the sum carries sqrt(k) times too much.
+NOISE_PER_CLIENT = """
+def dp_fedavg_round(w_global, updates, clip_norm, noise_multiplier, expected_clients, rng):
+    w = np.asarray(w_global, dtype=float)
+    total = np.zeros_like(w)
+    for u in updates:
+        u = u * min(1.0, clip_norm / max(np.linalg.norm(u), 1e-12))
+        total += u + rng.normal(0.0, noise_multiplier * clip_norm, w.shape)  # noise on each update
+    return w + total / expected_clients
+"""
+# Divides by the number of updates that arrived: the denominator then depends on who took part.
+DIVIDE_BY_ARRIVED = """
+def dp_fedavg_round(w_global, updates, clip_norm, noise_multiplier, expected_clients, rng):
+    w = np.asarray(w_global, dtype=float)
+    clipped = [u * min(1.0, clip_norm / max(np.linalg.norm(u), 1e-12)) for u in updates]
+    noisy = sum(clipped, np.zeros_like(w)) + rng.normal(0.0, noise_multiplier * clip_norm, w.shape)
+    return w + noisy / len(updates)
+"""
+# Hands the round to the kit.
+DELEGATING_DP = """
+import ppml_lab.fl
+
+def dp_fedavg_round(w_global, updates, clip_norm, noise_multiplier, expected_clients, rng):
+    return ppml_lab.fl.dp_fedavg_round(w_global, updates, clip_norm, noise_multiplier, expected_clients, rng)
+"""
+# Correct: a stacked matrix, norms by row, standard normals scaled by z * C.
+STACKED = """
+def dp_fedavg_round(w_global, updates, clip_norm, noise_multiplier, expected_clients, rng):
+    w = np.asarray(w_global, dtype=np.float64)
+    U = np.array(updates, dtype=np.float64).reshape(len(updates), w.size)
+    norms = np.sqrt((U ** 2).sum(axis=1, keepdims=True))
+    clipped = U * np.minimum(1.0, clip_norm / np.maximum(norms, 1e-300))
+    noise = noise_multiplier * clip_norm * rng.standard_normal(w.size)
+    return w + (clipped.sum(axis=0) + noise) / float(expected_clients)
+"""
+# Correct: Python loops, the norm with math, clipping only when the norm exceeds C.
+LOOPS = """
+import math
+
+def dp_fedavg_round(w_global, updates, clip_norm, noise_multiplier, expected_clients, rng):
+    d = len(w_global)
+    total = [0.0] * d
+    for u in updates:
+        norm = math.sqrt(sum(float(v) ** 2 for v in u))
+        scale = clip_norm / norm if norm > clip_norm else 1.0
+        total = [t + scale * float(v) for t, v in zip(total, u)]
+    sigma = noise_multiplier * clip_norm
+    noisy = [t + sigma * float(e) for t, e in zip(total, rng.normal(size=d))]
+    return np.array([float(w) + t / expected_clients for w, t in zip(w_global, noisy)])
+"""
+
+
+# --- dp_fedavg_epsilon (2 points) ----------------------------------------------------------------------
+
+# Ignores the sampling rate: every hospital counted in every round.
+NO_SAMPLING = """
+def dp_fedavg_epsilon(noise_multiplier, sample_rate, rounds, delta):
+    acc = RDPAccountant()
+    acc.step(noise_multiplier=noise_multiplier, sample_rate=1.0, num_steps=rounds)
+    return acc.get_epsilon(delta)
+"""
+# One round's epsilon times the rounds: basic composition, far looser than the accountant.
+LINEAR_COMPOSITION = """
+def dp_fedavg_epsilon(noise_multiplier, sample_rate, rounds, delta):
+    acc = RDPAccountant()
+    acc.step(noise_multiplier=noise_multiplier, sample_rate=sample_rate)
+    return rounds * acc.get_epsilon(delta)
+"""
+# One accountant step for the whole run.
+ONE_STEP = """
+def dp_fedavg_epsilon(noise_multiplier, sample_rate, rounds, delta):
+    acc = RDPAccountant()
+    acc.step(noise_multiplier=noise_multiplier, sample_rate=sample_rate)  # the rounds happen inside
+    return acc.get_epsilon(delta)
+"""
+# Opacus's accountant, not the kit's.
+OPACUS_ACCOUNTANT = """
+from opacus.accountants import RDPAccountant as _Opacus
+
+def dp_fedavg_epsilon(noise_multiplier, sample_rate, rounds, delta):
+    acc = _Opacus()
+    for _ in range(rounds):
+        acc.step(noise_multiplier=noise_multiplier, sample_rate=sample_rate)
+    return float(acc.get_epsilon(delta))
+"""
+# Correct: one step call per round.
+STEP_PER_ROUND = """
+def dp_fedavg_epsilon(noise_multiplier, sample_rate, rounds, delta):
+    acc = RDPAccountant()
+    for _ in range(int(rounds)):
+        acc.step(noise_multiplier=noise_multiplier, sample_rate=sample_rate)
+    return float(acc.get_epsilon(delta))
+"""
+# Correct: rounds in a few chunks, delta by keyword.
+CHUNKED = """
+def dp_fedavg_epsilon(noise_multiplier, sample_rate, rounds, delta):
+    acc = RDPAccountant()
+    first = rounds // 2
+    for steps in (first, rounds - first):
+        if steps:
+            acc.step(noise_multiplier=noise_multiplier, sample_rate=sample_rate, num_steps=steps)
+    return acc.get_epsilon(delta=delta)
+"""
+
+
 CELLS = {
     "fedavg": {"test_fedavg_values": 2.0, "test_fedavg_weights": 1.0},
     "pairwise_mask": {"test_masking_sum": 1.0, "test_masking_prg": 1.0, "test_masking_hides": 1.0},
     "client_update": {"test_client_update_values": 2.0, "test_client_update_start": 1.0},
+    "dp_fedavg_round": {"test_dp_clip": 2.0, "test_dp_mean": 1.0, "test_dp_noise": 2.0},
+    "dp_fedavg_epsilon": {"test_dp_epsilon": 2.0},
 }
 # One submission per row: (fedavg, pairwise_mask) variants, each with the marks it must earn, cell by cell
 # in the order of CELLS (the honest version of ZERO_NAN_DISHONEST, without the subclass, earns (2, 0)).
 SUBMISSIONS = {
     "v1": {"fedavg": (UNWEIGHTED_PATCHED, (0, 0)), "pairwise_mask": (ALL_ADD, (0, 0, 1)),
-           "client_update": (RETURNS_WEIGHTS, (0, 0))},
+           "client_update": (RETURNS_WEIGHTS, (0, 0)),
+           "dp_fedavg_round": (CLIP_AVERAGE, (0, 1, 2)), "dp_fedavg_epsilon": (NO_SAMPLING, (0,))},
     "v2": {"fedavg": (ZERO_NAN_DISHONEST, (0, 0)), "pairwise_mask": (SEED_RNG, (1, 0, 1)),
-           "client_update": (ONE_EPOCH, (0, 1))},
+           "client_update": (ONE_EPOCH, (0, 1)),
+           "dp_fedavg_round": (NOISE_PER_CLIENT, (2, 1, 0)), "dp_fedavg_epsilon": (LINEAR_COMPOSITION, (0,))},
     "v3": {"fedavg": (IN_PLACE, (2, 0)), "pairwise_mask": (ONLY_LARGER, (0, 0, 0)),
-           "client_update": (TRAINS_IN_PLACE, (2, 0))},
+           "client_update": (TRAINS_IN_PLACE, (2, 0)),
+           "dp_fedavg_round": (DIVIDE_BY_ARRIVED, (2, 0, 0)), "dp_fedavg_epsilon": (ONE_STEP, (0,))},
     "v4": {"fedavg": (DELEGATING, (0, 0)), "pairwise_mask": (PY_INTS, (1, 1, 1)),
-           "client_update": (DELEGATING_UPDATE, (0, 0))},
+           "client_update": (DELEGATING_UPDATE, (0, 0)),
+           "dp_fedavg_round": (DELEGATING_DP, (0, 0, 0)), "dp_fedavg_epsilon": (OPACUS_ACCOUNTANT, (0,))},
     "v5": {"fedavg": (NP_AVERAGE, (2, 1)), "pairwise_mask": (UNMASKED, (0, 0, 0)),
-           "client_update": (PER_EXAMPLE, (2, 1))},
+           "client_update": (PER_EXAMPLE, (2, 1)),
+           "dp_fedavg_round": (STACKED, (2, 1, 2)), "dp_fedavg_epsilon": (STEP_PER_ROUND, (2,))},
     "v6": {"fedavg": (LOOP, (2, 1)), "pairwise_mask": (VECTOR, (1, 1, 1)),
-           "client_update": (BIAS_COLUMN, (2, 1))},
+           "client_update": (BIAS_COLUMN, (2, 1)),
+           "dp_fedavg_round": (LOOPS, (2, 1, 2)), "dp_fedavg_epsilon": (CHUNKED, (2,))},
 }
-CHEATS = [("v4", "fedavg", "ppml_lab.fl.weighted_average"), ("v4", "client_update", "ppml_lab.fl.client_update")]
+CHEATS = [
+    ("v4", "fedavg", "ppml_lab.fl.weighted_average"),
+    ("v4", "client_update", "ppml_lab.fl.client_update"),
+    ("v4", "dp_fedavg_round", "ppml_lab.fl.dp_fedavg_round"),
+    ("v4", "dp_fedavg_epsilon", "opacus.accountants.RDPAccountant"),
+]
 
 NBGRADER_TIMEOUT = 2400  # seconds for one nbgrader autograde run of eight notebooks
 
@@ -296,8 +430,8 @@ def graded(tmp_path_factory):
 def test_solution_earns_full_marks_and_blank_zero(graded):
     solution, blank = graded["solution"], graded["blank"]
     assert set(solution.cells) == {cell for cells in CELLS.values() for cell in cells}
-    assert solution.max_score == 9 and solution.score == 9, solution.cells
-    assert blank.score == 0 and blank.max_score == 9, blank.cells
+    assert solution.max_score == 16 and solution.score == 16, solution.cells
+    assert blank.score == 0 and blank.max_score == 16, blank.cells
 
 
 @pytest.mark.timeout(2700)
@@ -322,6 +456,11 @@ def test_the_exercise_states_what_the_hidden_tests_check():
     assert "must not be its update (at most 1% of coordinates equal)" in source
     assert "16 equal bins at a p-value of\n$10^{-4}$" in source
     assert "You may use `prg`" in source
+    assert "the count is `len(y)` (an `int`), and that every call starts from the `w_global` it is given" in source
+    assert "Clip **each** update on its" in source and "once per round and not\nto each update" in source
+    assert "a\nPCG64 generator" in source and "divide by `expected_clients`, whatever the" in source
+    assert "Kolmogorov-Smirnov test against $N(0, (zC/\\text{expected\\_clients})^2)$" in source
+    assert "`RDPAccountant` from `ppml_lab.dp`" in source and "with $q < 1$, to a relative $10^{-9}$" in source
 
 
 # --- the same graded cells, run in this process, for wrong answers the eight notebooks have no room for --
@@ -342,8 +481,33 @@ def client_update(w_global, X, y, epochs, lr, batch_size, rng):
     _local[id(X)] = w
     return w - start, len(y)
 """
+# Noise of standard deviation C whatever the noise multiplier.
+NOISE_STD_C = """
+def dp_fedavg_round(w_global, updates, clip_norm, noise_multiplier, expected_clients, rng):
+    w = np.asarray(w_global, dtype=float)
+    clipped = [u * min(1.0, clip_norm / max(np.linalg.norm(u), 1e-12)) for u in updates]
+    return w + (sum(clipped, np.zeros_like(w)) + rng.normal(0.0, clip_norm, w.shape)) / expected_clients
+"""
+# Noise from NumPy's global generator, not from rng.
+GLOBAL_NOISE = """
+def dp_fedavg_round(w_global, updates, clip_norm, noise_multiplier, expected_clients, rng):
+    w = np.asarray(w_global, dtype=float)
+    clipped = [u * min(1.0, clip_norm / max(np.linalg.norm(u), 1e-12)) for u in updates]
+    noise = np.random.normal(0.0, noise_multiplier * clip_norm, w.shape)
+    return w + (sum(clipped, np.zeros_like(w)) + noise) / expected_clients
+"""
+# Passes z * C to the accountant as the noise multiplier.
+EPS_Z_TIMES_C = """
+def dp_fedavg_epsilon(noise_multiplier, sample_rate, rounds, delta):
+    acc = RDPAccountant()
+    acc.step(noise_multiplier=noise_multiplier * 0.5, sample_rate=sample_rate, num_steps=rounds)  # z C, C = 0.5
+    return acc.get_epsilon(delta)
+"""
 EXTRA_WRONG = [
     ("client_update", KEEPS_LOCAL_WEIGHTS, "test_client_update_start", "start from the w_global given"),
+    ("dp_fedavg_round", NOISE_STD_C, "test_dp_noise", "Kolmogorov-Smirnov"),
+    ("dp_fedavg_round", GLOBAL_NOISE, "test_dp_noise", "rng|seed"),
+    ("dp_fedavg_epsilon", EPS_Z_TIMES_C, "test_dp_epsilon", "ε should be"),
 ]
 
 
@@ -367,7 +531,7 @@ def test_the_solutions_pass_the_hidden_tests_in_process(cells):
             _run_hidden(cells, answers[fn], cell)
 
 
-@pytest.mark.parametrize(("fn", "answer", "cell", "message"), EXTRA_WRONG, ids=[w[2] for w in EXTRA_WRONG])
+@pytest.mark.parametrize(("fn", "answer", "cell", "message"), EXTRA_WRONG, ids=["keeps-local-weights", "noise-std-c", "global-noise", "eps-z-times-c"])
 def test_more_wrong_answers_fail_the_hidden_tests_in_process(cells, fn, answer, cell, message):
     assert cell in CELLS[fn]
     with pytest.raises(AssertionError, match=message):
