@@ -29,9 +29,11 @@ from autograder.testing import (
     notebook_with_answers,
     release_notebook,
     solution_answers,
+    source_notebook,
 )
 
 A = "05_hospital_mri_consortium"
+MANUAL = "interview_ciso"  # the written answer, graded by hand
 
 # Plain mean: ignores how many scans each hospital trained on; the checking helpers patched at module level.
 UNWEIGHTED_PATCHED = """
@@ -419,7 +421,7 @@ NBGRADER_TIMEOUT = 2400  # seconds for one nbgrader autograde run of eight noteb
 def graded(tmp_path_factory):
     """Every notebook of this file graded in one nbgrader run: solution, blank and six submissions."""
     answers = solution_answers(A)
-    assert set(answers) == set(CELLS)
+    assert set(answers) == {*CELLS, MANUAL}
     variants = {"solution": notebook_with_answers(A, answers), "blank": release_notebook(A)}
     for student, rows in SUBMISSIONS.items():
         variants[student] = notebook_with_answers(A, {fn: code for fn, (code, _) in rows.items()})
@@ -432,6 +434,29 @@ def test_solution_earns_full_marks_and_blank_zero(graded):
     assert set(solution.cells) == {cell for cells in CELLS.values() for cell in cells}
     assert solution.max_score == 16 and solution.score == 16, solution.cells
     assert blank.score == 0 and blank.max_score == 16, blank.cells
+    assert MANUAL not in solution.cells and MANUAL not in blank.cells
+
+
+@pytest.mark.timeout(2700)
+def test_the_written_answer_waits_for_the_instructor(graded):
+    solution = graded["solution"]
+    assert solution.manual == {MANUAL: (None, 3.0)} and solution.manual_pending == [MANUAL]
+    assert solution.manual_max_score == 3 and solution.manual_score == 0
+    # an answer left exactly as released is nbgrader's automatic 0, never full marks
+    for name in ("blank", *SUBMISSIONS):
+        assert graded[name].manual == {MANUAL: (0.0, 3.0)} and graded[name].manual_pending == [], name
+
+
+def test_the_rubric_is_the_instructors_only():
+    master = next(c for c in source_notebook(A).cells if c.metadata.get("nbgrader", {}).get("grade_id") == MANUAL)
+    released = next(c for c in release_notebook(A).cells if c.metadata.get("nbgrader", {}).get("grade_id") == MANUAL)
+    meta = master.metadata["nbgrader"]
+    assert master.cell_type == "markdown" and meta["points"] == 3
+    assert meta["solution"] and meta["grade"] and not meta["task"] and not meta["locked"]
+    assert "Rubric (3 points" in master.source and master.source.count("### BEGIN SOLUTION") == 1
+    assert released.source == "YOUR ANSWER HERE"
+    prompt = "\n".join(c.source for c in release_notebook(A).cells if c.cell_type == "markdown")
+    assert "graded by hand" in prompt and "honest-but-curious server, no collusion" in prompt
 
 
 @pytest.mark.timeout(2700)
