@@ -329,6 +329,8 @@ def dp_fedavg_round(w_global, updates, clip_norm, noise_multiplier, expected_cli
 
 # Ignores the sampling rate: every hospital counted in every round.
 NO_SAMPLING = """
+from ppml_lab.dp import RDPAccountant
+
 def dp_fedavg_epsilon(noise_multiplier, sample_rate, rounds, delta):
     acc = RDPAccountant()
     acc.step(noise_multiplier=noise_multiplier, sample_rate=1.0, num_steps=rounds)
@@ -336,6 +338,8 @@ def dp_fedavg_epsilon(noise_multiplier, sample_rate, rounds, delta):
 """
 # One round's epsilon times the rounds: basic composition, far looser than the accountant.
 LINEAR_COMPOSITION = """
+from ppml_lab.dp import RDPAccountant
+
 def dp_fedavg_epsilon(noise_multiplier, sample_rate, rounds, delta):
     acc = RDPAccountant()
     acc.step(noise_multiplier=noise_multiplier, sample_rate=sample_rate)
@@ -343,6 +347,8 @@ def dp_fedavg_epsilon(noise_multiplier, sample_rate, rounds, delta):
 """
 # One accountant step for the whole run.
 ONE_STEP = """
+from ppml_lab.dp import RDPAccountant
+
 def dp_fedavg_epsilon(noise_multiplier, sample_rate, rounds, delta):
     acc = RDPAccountant()
     acc.step(noise_multiplier=noise_multiplier, sample_rate=sample_rate)  # the rounds happen inside
@@ -360,6 +366,8 @@ def dp_fedavg_epsilon(noise_multiplier, sample_rate, rounds, delta):
 """
 # Correct: one step call per round.
 STEP_PER_ROUND = """
+from ppml_lab.dp import RDPAccountant
+
 def dp_fedavg_epsilon(noise_multiplier, sample_rate, rounds, delta):
     acc = RDPAccountant()
     for _ in range(int(rounds)):
@@ -368,6 +376,8 @@ def dp_fedavg_epsilon(noise_multiplier, sample_rate, rounds, delta):
 """
 # Correct: rounds in a few chunks, delta by keyword.
 CHUNKED = """
+from ppml_lab.dp import RDPAccountant
+
 def dp_fedavg_epsilon(noise_multiplier, sample_rate, rounds, delta):
     acc = RDPAccountant()
     first = rounds // 2
