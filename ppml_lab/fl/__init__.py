@@ -11,6 +11,9 @@ In the order of the lessons:
   :mod:`.simulation` — all clients in this process, with dropouts, stragglers and attackers.
 * :mod:`.partition` — Dirichlet label skew, quantity skew, scanner feature skew, skew report;
   :mod:`.personalization` — FedPer layers and local fine-tuning.
+* :mod:`.linear` — lesson 05's exercises on a logistic-regression vector: :func:`client_update`
+  (E local epochs of minibatch SGD), :func:`dp_fedavg_round` (clip each update, noise on the sum,
+  fixed denominator) and :func:`dp_fedavg_epsilon`.
 * :mod:`.dp` — DP-FedAvg with the RDP accountant.
 * :mod:`.hospitals` — the MRI consortium as one :class:`FederationConfig`;
   :mod:`.flower` — the same run on Flower's deployment engine (imported on demand).
@@ -20,6 +23,7 @@ from ppml_lab.fl.aggregation import Aggregator
 from ppml_lab.fl.client import TorchClient, proximal_term
 from ppml_lab.fl.dp import DPFedAvg
 from ppml_lab.fl.hospitals import FederationConfig, centralized_baseline, hospital_clients
+from ppml_lab.fl.linear import client_update, dp_fedavg_epsilon, dp_fedavg_round
 from ppml_lab.fl.parameters import FitRes, get_parameters, nbytes, set_parameters, weighted_average
 from ppml_lab.fl.partition import (
     dirichlet_label_split,
@@ -65,7 +69,10 @@ __all__ = [
     "Server",
     "TorchClient",
     "centralized_baseline",
+    "client_update",
     "dirichlet_label_split",
+    "dp_fedavg_epsilon",
+    "dp_fedavg_round",
     "fine_tune_accuracy",
     "get_parameters",
     "hospital_clients",
