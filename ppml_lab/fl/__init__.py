@@ -5,7 +5,7 @@ In the order of the lessons:
 * :mod:`.parameters` — models travel as lists of NumPy arrays; a client's answer is a ``FitRes``.
 * :mod:`.client` — :class:`TorchClient`: local training (FedProx term, personal layers, local DP).
 * :mod:`.strategy` — FedAvg, FedProx, FedAvgM, FedAdam, FedYogi, the robust FedMedian,
-  FedTrimmedAvg and Krum, and ClusteredFedAvg; :mod:`.aggregation` — the swappable averaging
+  FedTrimmedAvg and Krum (their rules in :mod:`.robust`), and ClusteredFedAvg; :mod:`.aggregation` — the swappable averaging
   step (plaintext by default, secure aggregation from :mod:`ppml_lab.secagg`).
 * :mod:`.server` — the round loop and the :class:`History` of latency, bytes and accuracy;
   :mod:`.simulation` — all clients in this process, with dropouts, stragglers and attackers.
@@ -29,6 +29,7 @@ from ppml_lab.fl.partition import (
     skew_report,
 )
 from ppml_lab.fl.personalization import fine_tune_accuracy
+from ppml_lab.fl.robust import coordinate_median, krum, krum_scores, robust_aggregate, trimmed_mean
 from ppml_lab.fl.server import History, Server
 from ppml_lab.fl.simulation import InProcessTransport, run_simulation
 from ppml_lab.fl.strategy import (
@@ -65,18 +66,23 @@ __all__ = [
     "Server",
     "TorchClient",
     "centralized_baseline",
+    "coordinate_median",
     "dirichlet_label_split",
     "fine_tune_accuracy",
     "get_parameters",
     "hospital_clients",
+    "krum",
+    "krum_scores",
     "label_skew_tv",
     "make_strategy",
     "nbytes",
     "proximal_term",
     "quantity_skew_split",
+    "robust_aggregate",
     "run_simulation",
     "scanner_profiles",
     "set_parameters",
     "skew_report",
+    "trimmed_mean",
     "weighted_average",
 ]

@@ -283,43 +283,160 @@ def fedavgm_round(current, results, velocity, momentum, server_lr):
 """
 
 
+# --- robust_aggregate (5 points over four cells) --------------------------------------------------
+
+# An even count takes the upper middle value (the element at n // 2 after sorting), not the mean of the two.
+UPPER_MEDIAN_R = """
+def robust_aggregate(updates, rule, beta=0.2, f=1):
+    n = len(updates)
+    stacked = [np.stack([np.asarray(u[i], dtype=float) for u in updates]) for i in range(len(updates[0]))]
+    if rule == "median":
+        return [np.sort(s, axis=0)[n // 2] for s in stacked]
+    if rule == "trimmed_mean":
+        cut = int(beta * n)
+        return [np.sort(s, axis=0)[cut : n - cut].mean(axis=0) for s in stacked]
+    flat = np.concatenate([s.reshape(n, -1) for s in stacked], axis=1)
+    dist = ((flat[:, None] - flat[None]) ** 2).sum(-1)
+    scores = [np.sort(np.delete(dist[i], i))[: n - f - 2].sum() for i in range(n)]
+    return [s[int(np.argmin(scores))] for s in stacked]
+"""
+# Krum over the n - f nearest others (the count of honest hospitals), not n - f - 2.
+KRUM_N_MINUS_F_R = """
+def robust_aggregate(updates, rule, beta=0.2, f=1):
+    n = len(updates)
+    stacked = [np.stack([np.asarray(u[i], dtype=float) for u in updates]) for i in range(len(updates[0]))]
+    if rule == "median":
+        return [np.median(s, axis=0) for s in stacked]
+    if rule == "trimmed_mean":
+        cut = int(np.floor(beta * n))
+        return [np.sort(s, axis=0)[cut : n - cut].mean(axis=0) for s in stacked]
+    flat = np.concatenate([s.reshape(n, -1) for s in stacked], axis=1)
+    dist = ((flat[:, None] - flat[None]) ** 2).sum(-1)
+    scores = [np.sort(np.delete(dist[i], i))[: n - f].sum() for i in range(n)]
+    return [s[int(np.argmin(scores))] for s in stacked]
+"""
+# The trimmed mean rounds beta * n to the nearest integer instead of down.
+ROUNDED_TRIM_R = """
+def robust_aggregate(updates, rule, beta=0.2, f=1):
+    n = len(updates)
+    stacked = [np.stack([np.asarray(u[i], dtype=float) for u in updates]) for i in range(len(updates[0]))]
+    if rule == "median":
+        return [np.median(s, axis=0) for s in stacked]
+    if rule == "trimmed_mean":
+        cut = int(round(beta * n))
+        return [np.sort(s, axis=0)[cut : n - cut].mean(axis=0) for s in stacked]
+    flat = np.concatenate([s.reshape(n, -1) for s in stacked], axis=1)
+    dist = ((flat[:, None] - flat[None]) ** 2).sum(-1)
+    scores = [np.sort(np.delete(dist[i], i))[: n - f - 2].sum() for i in range(n)]
+    return [s[int(np.argmin(scores))] for s in stacked]
+"""
+# The kit's rules, one per name.
+DELEGATING_R = """
+from ppml_lab.fl import robust_aggregate as _kit_aggregate
+
+def robust_aggregate(updates, rule, beta=0.2, f=1):
+    return _kit_aggregate(updates, rule, beta=beta, f=f)
+"""
+# Correct: plain Python per coordinate (statistics.median), hospitals' models as flat vectors.
+PLAIN_R = """
+import statistics
+
+def robust_aggregate(updates, rule, beta=0.2, f=1):
+    n = len(updates)
+    shapes = [np.shape(a) for a in updates[0]]
+    flat = [np.concatenate([np.ravel(np.asarray(a, dtype=float)) for a in u]).tolist() for u in updates]
+    if rule == "krum":
+        def sq(a, b):
+            return sum((x - y) ** 2 for x, y in zip(a, b))
+        scores = [sum(sorted(sq(flat[i], flat[j]) for j in range(n) if j != i)[: n - f - 2]) for i in range(n)]
+        best = min(range(n), key=lambda i: (scores[i], i))
+        out = flat[best]
+    else:
+        out = []
+        for column in zip(*flat):
+            if rule == "median":
+                out.append(statistics.median(column))
+            else:
+                cut = int(beta * n)
+                kept = sorted(column)[cut : n - cut]
+                out.append(sum(kept) / len(kept))
+    pieces, start = [], 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        pieces.append(np.array(out[start : start + size]).reshape(shape))
+        start += size
+    return pieces
+"""
+# Correct: torch, with the median of an even count written as the mean of torch's two middle values.
+TORCH_R = """
+def robust_aggregate(updates, rule, beta=0.2, f=1):
+    n = len(updates)
+    out = []
+    if rule == "krum":
+        flat = torch.stack([torch.cat([torch.as_tensor(np.asarray(a, dtype=np.float64)).reshape(-1) for a in u])
+                            for u in updates])
+        d = torch.cdist(flat, flat) ** 2
+        d.fill_diagonal_(float("inf"))
+        scores = torch.sort(d, dim=1).values[:, : n - f - 2].sum(dim=1)
+        best = int(np.argmin(scores.numpy()))
+        return [np.asarray(a, dtype=float).copy() for a in updates[best]]
+    for i in range(len(updates[0])):
+        s = torch.sort(torch.stack([torch.as_tensor(np.asarray(u[i], dtype=np.float64)) for u in updates]), dim=0).values
+        if rule == "median":
+            m = (s[(n - 1) // 2] + s[n // 2]) / 2
+        else:
+            cut = int(np.floor(beta * n))
+            m = s[cut : n - cut].mean(dim=0)
+        out.append(m.numpy())
+    return out
+"""
+
+
 CELLS = {
     "label_skew_tv": {"test_label_skew_values": 2.0, "test_label_skew_edges": 1.0},
     "proximal_term": {"test_proximal_basics": 1.0, "test_proximal_values": 2.0, "test_proximal_quadratic": 1.0,
                       "test_proximal_gradient": 1.0},
     "fedprox_step": {"test_fedprox_step_first": 1.0, "test_fedprox_step_pull": 1.0, "test_fedprox_training": 2.0},
     "fedavgm_round": {"test_fedavgm_values": 2.0, "test_fedavgm_momentum": 1.0},
+    "robust_aggregate": {"test_robust_poisoner": 1.0, "test_robust_median": 1.0, "test_robust_trimmed": 1.0,
+                         "test_robust_krum": 2.0},
 }
 # Eight notebooks in all: the solution, the blank release and six submissions. Every submission fills every
 # exercise with one variant (per exercise three wrong answers, one cheat and two other correct answers),
 # each with the marks it must earn, cell by cell in the order of CELLS.
 SUBMISSIONS = {
     "s1": {
+        "robust_aggregate": (UPPER_MEDIAN_R, (1, 0, 1, 2)),
         "label_skew_tv": (UNWEIGHTED_S, (0, 0)),
         "proximal_term": (NO_HALF, (1, 0, 1, 0)), "fedprox_step": (NO_PROX_STEP, (1, 0, 0)),
         "fedavgm_round": (UNWEIGHTED_M, (0, 0)),
     },
     "s2": {
+        "robust_aggregate": (KRUM_N_MINUS_F_R, (0, 1, 1, 0)),
         "label_skew_tv": (L1_S, (0, 0)),
         "proximal_term": (UNSQUARED, (1, 0, 0, 0)), "fedprox_step": (CE_RETURNED, (1, 0, 0)),
         "fedavgm_round": (EMA_M, (0, 1)),
     },
     "s3": {
+        "robust_aggregate": (ROUNDED_TRIM_R, (1, 1, 0, 2)),
         "label_skew_tv": (OWN_CLASSES_S, (0, 0)),
         "proximal_term": (DETACHED, (1, 2, 1, 0)), "fedprox_step": (AFTER_STEP, (0, 0, 0)),
         "fedavgm_round": (NO_LR_M, (0, 0)),
     },
     "s4": {
+        "robust_aggregate": (DELEGATING_R, (0, 0, 0, 0)),
         "label_skew_tv": (REPORT_S, (0, 0)),
         "proximal_term": (DELEGATING_PROX, (0, 0, 0, 0)), "fedprox_step": (DELEGATING_STEP, (0, 0, 0)),
         "fedavgm_round": (KIT_AVG_M, (0, 0)),
     },
     "s5": {
+        "robust_aggregate": (PLAIN_R, (1, 1, 1, 2)),
         "label_skew_tv": (COUNTER_S, (2, 1)),
         "proximal_term": (FLAT, (1, 2, 1, 1)), "fedprox_step": (MANUAL_PULL, (1, 1, 2)),
         "fedavgm_round": (FLAT_M, (2, 1)),
     },
     "s6": {
+        "robust_aggregate": (TORCH_R, (1, 1, 1, 2)),
         "label_skew_tv": (CROSSTAB_S, (2, 1)),
         "proximal_term": (NORM_DOUBLE, (1, 2, 1, 1)), "fedprox_step": (AUTOGRAD_NP, (1, 1, 2)),
         "fedavgm_round": (DELTAS_M, (2, 1)),
@@ -331,6 +448,7 @@ CHEATS = [
     ("s4", "proximal_term", "ppml_lab.fl.proximal_term"),
     ("s4", "fedprox_step", "TorchClient"),
     ("s4", "fedavgm_round", "ppml_lab.fl.weighted_average"),
+    ("s4", "robust_aggregate", "robust_aggregate"),
 ]
 
 
@@ -382,3 +500,7 @@ def test_the_exercises_state_what_the_hidden_tests_check():
     # FedAvgM: the rule, the first round, and what momentum is not
     assert "`None` in the first round, meaning zeros" in source and "unequal numbers of\nexamples and $\\eta \\ne 1$" in source
     assert "**Momentum is not robust aggregation.**" in source
+    # robust aggregation: the rules the hidden tests apply, and FedAvgM corrected
+    assert "that is wrong" in source and "mean of the two middle values" in source
+    assert "**rounded down**" in source and "**tie the lowest index** wins" in source
+    assert "$n - f - 2$ **nearest\nother** hospitals" in source
