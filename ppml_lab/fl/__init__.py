@@ -10,7 +10,9 @@ In the order of the lessons:
 * :mod:`.server` — the round loop and the :class:`History` of latency, bytes and accuracy;
   :mod:`.simulation` — all clients in this process, with dropouts, stragglers and attackers.
 * :mod:`.partition` — Dirichlet label skew, quantity skew, scanner feature skew, skew report;
-  :mod:`.personalization` — FedPer layers and local fine-tuning.
+  :mod:`.personalization` — FedPer layers (and the server's shared-only average) and local fine-tuning;
+  :mod:`.communication` — bytes per round, top-k and 8-bit compressed updates;
+  :mod:`.robust` — coordinate median, trimmed mean and Krum.
 * :mod:`.dp` — DP-FedAvg with the RDP accountant.
 * :mod:`.hospitals` — the MRI consortium as one :class:`FederationConfig`;
   :mod:`.flower` — the same run on Flower's deployment engine (imported on demand).
@@ -18,6 +20,7 @@ In the order of the lessons:
 
 from ppml_lab.fl.aggregation import Aggregator
 from ppml_lab.fl.client import TorchClient, proximal_term
+from ppml_lab.fl.communication import dequantize_int8, from_top_k, quantize_int8, round_bytes, top_k
 from ppml_lab.fl.dp import DPFedAvg
 from ppml_lab.fl.hospitals import FederationConfig, centralized_baseline, hospital_clients
 from ppml_lab.fl.parameters import FitRes, get_parameters, nbytes, set_parameters, weighted_average
@@ -28,7 +31,7 @@ from ppml_lab.fl.partition import (
     scanner_profiles,
     skew_report,
 )
-from ppml_lab.fl.personalization import fine_tune_accuracy
+from ppml_lab.fl.personalization import fedper_aggregate, fedper_split, fine_tune_accuracy
 from ppml_lab.fl.robust import coordinate_median, krum, krum_scores, robust_aggregate, trimmed_mean
 from ppml_lab.fl.server import History, Server
 from ppml_lab.fl.simulation import InProcessTransport, run_simulation
@@ -67,8 +70,12 @@ __all__ = [
     "TorchClient",
     "centralized_baseline",
     "coordinate_median",
+    "dequantize_int8",
     "dirichlet_label_split",
+    "fedper_aggregate",
+    "fedper_split",
     "fine_tune_accuracy",
+    "from_top_k",
     "get_parameters",
     "hospital_clients",
     "krum",
@@ -77,11 +84,14 @@ __all__ = [
     "make_strategy",
     "nbytes",
     "proximal_term",
+    "quantize_int8",
     "quantity_skew_split",
     "robust_aggregate",
+    "round_bytes",
     "run_simulation",
     "scanner_profiles",
     "set_parameters",
+    "top_k",
     "skew_report",
     "trimmed_mean",
     "weighted_average",

@@ -392,6 +392,79 @@ def robust_aggregate(updates, rule, beta=0.2, f=1):
 """
 
 
+# --- fedper_aggregate (3 points over two cells) ---------------------------------------------------
+
+# The plain mean of the shared arrays: a hospital with 5 scans weighs as much as one with 200.
+UNWEIGHTED_P = """
+def fedper_aggregate(client_params, num_examples, personal):
+    out = [[np.array(a, dtype=float) for a in p] for p in client_params]
+    for i, local in enumerate(personal):
+        if not local:
+            mean = np.mean([np.asarray(p[i], dtype=float) for p in client_params], axis=0)
+            for o in out:
+                o[i] = mean.copy()
+    return out
+"""
+# The mask read the wrong way round: the head is averaged and the body stays at home.
+INVERTED_P = """
+def fedper_aggregate(client_params, num_examples, personal):
+    total = sum(num_examples)
+    out = []
+    for p in client_params:
+        row = []
+        for i, local in enumerate(personal):
+            if local:
+                row.append(sum(n * np.asarray(q[i], dtype=float) for q, n in zip(client_params, num_examples)) / total)
+            else:
+                row.append(np.array(p[i], dtype=float))
+        out.append(row)
+    return out
+"""
+# FedAvg on everything, then the personal arrays put back from the first hospital: one head for all.
+FIRST_HEAD_P = """
+def fedper_aggregate(client_params, num_examples, personal):
+    total = sum(num_examples)
+    shared = [None if local else sum(n * np.asarray(q[i], dtype=float) for q, n in zip(client_params, num_examples)) / total
+              for i, local in enumerate(personal)]
+    return [[np.array(client_params[0][i], dtype=float) if local else shared[i].copy() for i, local in enumerate(personal)]
+            for _ in client_params]
+"""
+# The kit's FedPer step.
+DELEGATING_P = """
+from ppml_lab.fl import fedper_aggregate as _kit_fedper
+
+def fedper_aggregate(client_params, num_examples, personal):
+    return _kit_fedper(client_params, num_examples, personal)
+"""
+# Correct: np.average with weights for each shared array, a copy of each hospital's model otherwise.
+AVERAGE_P = """
+import copy
+
+def fedper_aggregate(client_params, num_examples, personal):
+    out = [copy.deepcopy([np.asarray(a, dtype=float) for a in p]) for p in client_params]
+    for i in (i for i, local in enumerate(personal) if not local):
+        avg = np.average(np.stack([p[i] for p in client_params]).astype(float), axis=0, weights=num_examples)
+        for model in out:
+            model[i] = avg.copy()
+    return out
+"""
+# Correct: the weights normalised first, shared arrays accumulated in place (float64), a dict per hospital.
+FRACTIONS_P = """
+def fedper_aggregate(client_params, num_examples, personal):
+    weights = np.asarray(num_examples, dtype=np.float64) / np.sum(num_examples)
+    shared = {}
+    for i, local in enumerate(personal):
+        if local:
+            continue
+        acc = np.zeros(np.shape(client_params[0][i]))
+        for w, p in zip(weights, client_params):
+            acc += w * np.asarray(p[i], dtype=np.float64)
+        shared[i] = acc
+    return [[shared[i].copy() if i in shared else np.asarray(a, dtype=np.float64).copy() for i, a in enumerate(p)]
+            for p in client_params]
+"""
+
+
 CELLS = {
     "label_skew_tv": {"test_label_skew_values": 2.0, "test_label_skew_edges": 1.0},
     "proximal_term": {"test_proximal_basics": 1.0, "test_proximal_values": 2.0, "test_proximal_quadratic": 1.0,
@@ -400,42 +473,49 @@ CELLS = {
     "fedavgm_round": {"test_fedavgm_values": 2.0, "test_fedavgm_momentum": 1.0},
     "robust_aggregate": {"test_robust_poisoner": 1.0, "test_robust_median": 1.0, "test_robust_trimmed": 1.0,
                          "test_robust_krum": 2.0},
+    "fedper_aggregate": {"test_fedper_shared": 2.0, "test_fedper_personal": 1.0},
 }
 # Eight notebooks in all: the solution, the blank release and six submissions. Every submission fills every
 # exercise with one variant (per exercise three wrong answers, one cheat and two other correct answers),
 # each with the marks it must earn, cell by cell in the order of CELLS.
 SUBMISSIONS = {
     "s1": {
+        "fedper_aggregate": (UNWEIGHTED_P, (0, 0)),
         "robust_aggregate": (UPPER_MEDIAN_R, (1, 0, 1, 2)),
         "label_skew_tv": (UNWEIGHTED_S, (0, 0)),
         "proximal_term": (NO_HALF, (1, 0, 1, 0)), "fedprox_step": (NO_PROX_STEP, (1, 0, 0)),
         "fedavgm_round": (UNWEIGHTED_M, (0, 0)),
     },
     "s2": {
+        "fedper_aggregate": (INVERTED_P, (0, 0)),
         "robust_aggregate": (KRUM_N_MINUS_F_R, (0, 1, 1, 0)),
         "label_skew_tv": (L1_S, (0, 0)),
         "proximal_term": (UNSQUARED, (1, 0, 0, 0)), "fedprox_step": (CE_RETURNED, (1, 0, 0)),
         "fedavgm_round": (EMA_M, (0, 1)),
     },
     "s3": {
+        "fedper_aggregate": (FIRST_HEAD_P, (2, 0)),
         "robust_aggregate": (ROUNDED_TRIM_R, (1, 1, 0, 2)),
         "label_skew_tv": (OWN_CLASSES_S, (0, 0)),
         "proximal_term": (DETACHED, (1, 2, 1, 0)), "fedprox_step": (AFTER_STEP, (0, 0, 0)),
         "fedavgm_round": (NO_LR_M, (0, 0)),
     },
     "s4": {
+        "fedper_aggregate": (DELEGATING_P, (0, 0)),
         "robust_aggregate": (DELEGATING_R, (0, 0, 0, 0)),
         "label_skew_tv": (REPORT_S, (0, 0)),
         "proximal_term": (DELEGATING_PROX, (0, 0, 0, 0)), "fedprox_step": (DELEGATING_STEP, (0, 0, 0)),
         "fedavgm_round": (KIT_AVG_M, (0, 0)),
     },
     "s5": {
+        "fedper_aggregate": (AVERAGE_P, (2, 1)),
         "robust_aggregate": (PLAIN_R, (1, 1, 1, 2)),
         "label_skew_tv": (COUNTER_S, (2, 1)),
         "proximal_term": (FLAT, (1, 2, 1, 1)), "fedprox_step": (MANUAL_PULL, (1, 1, 2)),
         "fedavgm_round": (FLAT_M, (2, 1)),
     },
     "s6": {
+        "fedper_aggregate": (FRACTIONS_P, (2, 1)),
         "robust_aggregate": (TORCH_R, (1, 1, 1, 2)),
         "label_skew_tv": (CROSSTAB_S, (2, 1)),
         "proximal_term": (NORM_DOUBLE, (1, 2, 1, 1)), "fedprox_step": (AUTOGRAD_NP, (1, 1, 2)),
@@ -449,6 +529,7 @@ CHEATS = [
     ("s4", "fedprox_step", "TorchClient"),
     ("s4", "fedavgm_round", "ppml_lab.fl.weighted_average"),
     ("s4", "robust_aggregate", "robust_aggregate"),
+    ("s4", "fedper_aggregate", "fedper_aggregate"),
 ]
 
 
@@ -504,3 +585,5 @@ def test_the_exercises_state_what_the_hidden_tests_check():
     assert "that is wrong" in source and "mean of the two middle values" in source
     assert "**rounded down**" in source and "**tie the lowest index** wins" in source
     assert "$n - f - 2$ **nearest\nother** hospitals" in source
+    # FedPer: which layers, unequal hospitals, heads of different shapes
+    assert "**weighted by their numbers of examples**" in source and "personal heads of **different shapes**" in source
