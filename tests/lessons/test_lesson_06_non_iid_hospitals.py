@@ -465,6 +465,60 @@ def fedper_aggregate(client_params, num_examples, personal):
 """
 
 
+# --- round_bytes (3 points over two cells) --------------------------------------------------------
+
+# Counts only the upload: the server's model going down to every hospital is forgotten.
+UP_ONLY_B = """
+def round_bytes(num_params, n_clients, compression="none", k=None):
+    per_client = {"none": 4 * num_params, "topk": 8 * (k or 0), "int8": num_params + 4}[compression]
+    return per_client * n_clients, 0
+"""
+# Top-k sends only the values: the receiver could not know where they go.
+NO_INDICES_B = """
+def round_bytes(num_params, n_clients, compression="none", k=None):
+    down = 4 * num_params * n_clients
+    if compression == "topk":
+        return 4 * k * n_clients, down
+    if compression == "int8":
+        return (num_params + 4) * n_clients, down
+    return 4 * num_params * n_clients, down
+"""
+# Bits, not bytes, for int8 (8 per coordinate), and the scale forgotten.
+INT8_BITS_B = """
+def round_bytes(num_params, n_clients, compression="none", k=None):
+    down = 4 * num_params * n_clients
+    up = {"none": 4 * num_params, "topk": 8 * (k or 0), "int8": 8 * num_params}[compression]
+    return up * n_clients, down
+"""
+# The kit's counter.
+DELEGATING_B = """
+from ppml_lab.fl import round_bytes as _kit_bytes
+
+def round_bytes(num_params, n_clients, compression="none", k=None):
+    return _kit_bytes(num_params, n_clients, compression, k)
+"""
+# Correct: the sizes read from NumPy dtypes.
+DTYPES_B = """
+def round_bytes(num_params, n_clients, compression="none", k=None):
+    f32, i32, i8 = (np.dtype(t).itemsize for t in ("float32", "int32", "int8"))
+    per_client = {"none": lambda: num_params * f32, "topk": lambda: k * (f32 + i32),
+                  "int8": lambda: num_params * i8 + f32}[compression]()
+    return int(per_client * n_clients), int(num_params * f32 * n_clients)
+"""
+# Correct: the payloads built once for one hospital and measured (numbers of bytes as NumPy ints).
+MEASURED_B = """
+def round_bytes(num_params, n_clients, compression="none", k=None):
+    model = np.zeros(num_params, dtype=np.float32)
+    if compression == "topk":
+        payload = np.zeros(k, dtype=np.float32).nbytes + np.zeros(k, dtype=np.int32).nbytes
+    elif compression == "int8":
+        payload = np.zeros(num_params, dtype=np.int8).nbytes + np.float32(1.0).nbytes
+    else:
+        payload = model.nbytes
+    return np.int64(payload) * n_clients, np.int64(model.nbytes) * n_clients
+"""
+
+
 CELLS = {
     "label_skew_tv": {"test_label_skew_values": 2.0, "test_label_skew_edges": 1.0},
     "proximal_term": {"test_proximal_basics": 1.0, "test_proximal_values": 2.0, "test_proximal_quadratic": 1.0,
@@ -474,12 +528,14 @@ CELLS = {
     "robust_aggregate": {"test_robust_poisoner": 1.0, "test_robust_median": 1.0, "test_robust_trimmed": 1.0,
                          "test_robust_krum": 2.0},
     "fedper_aggregate": {"test_fedper_shared": 2.0, "test_fedper_personal": 1.0},
+    "round_bytes": {"test_bytes_float32": 1.0, "test_bytes_compressed": 2.0},
 }
 # Eight notebooks in all: the solution, the blank release and six submissions. Every submission fills every
 # exercise with one variant (per exercise three wrong answers, one cheat and two other correct answers),
 # each with the marks it must earn, cell by cell in the order of CELLS.
 SUBMISSIONS = {
     "s1": {
+        "round_bytes": (UP_ONLY_B, (0, 0)),
         "fedper_aggregate": (UNWEIGHTED_P, (0, 0)),
         "robust_aggregate": (UPPER_MEDIAN_R, (1, 0, 1, 2)),
         "label_skew_tv": (UNWEIGHTED_S, (0, 0)),
@@ -487,6 +543,7 @@ SUBMISSIONS = {
         "fedavgm_round": (UNWEIGHTED_M, (0, 0)),
     },
     "s2": {
+        "round_bytes": (NO_INDICES_B, (1, 0)),
         "fedper_aggregate": (INVERTED_P, (0, 0)),
         "robust_aggregate": (KRUM_N_MINUS_F_R, (0, 1, 1, 0)),
         "label_skew_tv": (L1_S, (0, 0)),
@@ -494,6 +551,7 @@ SUBMISSIONS = {
         "fedavgm_round": (EMA_M, (0, 1)),
     },
     "s3": {
+        "round_bytes": (INT8_BITS_B, (1, 0)),
         "fedper_aggregate": (FIRST_HEAD_P, (2, 0)),
         "robust_aggregate": (ROUNDED_TRIM_R, (1, 1, 0, 2)),
         "label_skew_tv": (OWN_CLASSES_S, (0, 0)),
@@ -501,6 +559,7 @@ SUBMISSIONS = {
         "fedavgm_round": (NO_LR_M, (0, 0)),
     },
     "s4": {
+        "round_bytes": (DELEGATING_B, (0, 0)),
         "fedper_aggregate": (DELEGATING_P, (0, 0)),
         "robust_aggregate": (DELEGATING_R, (0, 0, 0, 0)),
         "label_skew_tv": (REPORT_S, (0, 0)),
@@ -508,6 +567,7 @@ SUBMISSIONS = {
         "fedavgm_round": (KIT_AVG_M, (0, 0)),
     },
     "s5": {
+        "round_bytes": (DTYPES_B, (1, 2)),
         "fedper_aggregate": (AVERAGE_P, (2, 1)),
         "robust_aggregate": (PLAIN_R, (1, 1, 1, 2)),
         "label_skew_tv": (COUNTER_S, (2, 1)),
@@ -515,6 +575,7 @@ SUBMISSIONS = {
         "fedavgm_round": (FLAT_M, (2, 1)),
     },
     "s6": {
+        "round_bytes": (MEASURED_B, (1, 2)),
         "fedper_aggregate": (FRACTIONS_P, (2, 1)),
         "robust_aggregate": (TORCH_R, (1, 1, 1, 2)),
         "label_skew_tv": (CROSSTAB_S, (2, 1)),
@@ -530,6 +591,7 @@ CHEATS = [
     ("s4", "fedavgm_round", "ppml_lab.fl.weighted_average"),
     ("s4", "robust_aggregate", "robust_aggregate"),
     ("s4", "fedper_aggregate", "fedper_aggregate"),
+    ("s4", "round_bytes", "round_bytes"),
 ]
 
 
@@ -587,3 +649,5 @@ def test_the_exercises_state_what_the_hidden_tests_check():
     assert "$n - f - 2$ **nearest\nother** hospitals" in source
     # FedPer: which layers, unequal hospitals, heads of different shapes
     assert "**weighted by their numbers of examples**" in source and "personal heads of **different shapes**" in source
+    # bytes: both directions, indices counted for top-k, one scale per int8 update
+    assert "a float32 value **and** an int32 index: $8k$ bytes" in source and "$P + 4$ bytes per hospital" in source
