@@ -19,6 +19,7 @@ from autograder.testing import (
 )
 
 A = "06_non_iid_hospitals"
+MANUAL = "interview_non_iid_or_poisoned"  # the written answer, graded by hand
 
 # --- proximal_term (5 points over four cells) -------------------------------------------------------
 
@@ -606,7 +607,7 @@ NBGRADER_TIMEOUT = 2400  # seconds for one nbgrader autograde run
 def graded(tmp_path_factory):
     """One nbgrader run over all eight notebooks, shared by the tests below."""
     answers = solution_answers(A)
-    assert set(answers) == set(CELLS)
+    assert set(answers) == set(CELLS) | {MANUAL}
     notebooks = {"solution": notebook_with_answers(A, answers), "blank": release_notebook(A)}
     for student, rows in SUBMISSIONS.items():
         notebooks[student] = notebook_with_answers(A, {fn: code for fn, (code, _) in rows.items()})
@@ -620,6 +621,16 @@ def test_solution_earns_full_marks_and_blank_zero(graded):
     assert set(solution.cells) == {cell for cells in CELLS.values() for cell in cells}
     assert solution.max_score == TOTAL and solution.score == TOTAL, solution.cells
     assert blank.score == 0 and blank.max_score == TOTAL, blank.cells
+    assert MANUAL not in solution.cells and MANUAL not in blank.cells
+
+
+@SLOW
+def test_the_written_answer_waits_for_the_instructor(graded):
+    solution = graded["solution"]
+    assert solution.manual == {MANUAL: (None, 3.0)} and solution.manual_pending == [MANUAL]
+    assert solution.manual_max_score == 3
+    for name in ("blank", *SUBMISSIONS):  # left as released: nbgrader's automatic 0, never full marks
+        assert graded[name].manual == {MANUAL: (0.0, 3.0)} and graded[name].manual_pending == [], name
 
 
 @SLOW
@@ -646,8 +657,11 @@ def test_the_exercises_state_what_the_hidden_tests_check():
     # robust aggregation: the rules the hidden tests apply, and FedAvgM corrected
     assert "that is wrong" in source and "mean of the two middle values" in source
     assert "**rounded down**" in source and "**tie the lowest index** wins" in source
-    assert "$n - f - 2$ **nearest\nother** hospitals" in source
+    assert "$n - f - 2$ **nearest\n  other** hospitals" in source
     # FedPer: which layers, unequal hospitals, heads of different shapes
     assert "**weighted by their numbers of examples**" in source and "personal heads of **different shapes**" in source
     # bytes: both directions, indices counted for top-k, one scale per int8 update
     assert "a float32 value **and** an int32 index: $8k$ bytes" in source and "$P + 4$ bytes per hospital" in source
+    # the diagnosis is computed over seeds, and the written answer's rubric is shown
+    assert "`ddof=1`" in source and "not from one run" in source
+    assert "**Written answer (3 points, graded by hand).**" in source
