@@ -81,6 +81,14 @@ REGISTRY: dict[str, tuple[str, ...]] = {
         "tensorflow_privacy.privacy.dp_query.distributed_discrete_gaussian_query",
         "tensorflow_privacy.privacy.dp_query.distributed_skellam_query",
     ),
+    "robust_aggregation": (
+        "scipy.stats.trim_mean",
+        "scipy.stats.trimboth",
+        "scipy.stats.mstats.trimmed_mean",
+        "flwr.server.strategy.aggregate.aggregate_median",
+        "flwr.server.strategy.aggregate.aggregate_krum",
+        "flwr.server.strategy.aggregate.aggregate_trimmed_avg",
+    ),
 }
 DEFAULT_TOPICS = ("auc", "clipping", "dp_noise", "accounting", "he_polynomial", "fedavg", "secure_aggregation")
 

@@ -21,6 +21,7 @@ import numpy as np
 from ppml_lab._checks import check_choice, check_float, check_int, check_probability
 from ppml_lab.fl.aggregation import Aggregator
 from ppml_lab.fl.parameters import Parameters, flatten
+from ppml_lab.fl.robust import coordinate_median, krum, trimmed_mean
 
 
 class FedAvg:
@@ -140,13 +141,18 @@ class FedYogi(FedAdam):
     yogi = True
 
 
+def _like(aggregated: Parameters, current: Parameters) -> Parameters:
+    """``aggregated`` in the dtypes of the current global model (what the server sends next round)."""
+    return [np.asarray(a).astype(np.asarray(c).dtype) for a, c in zip(aggregated, current, strict=True)]
+
+
 class FedMedian(FedAvg):
     """Coordinate-wise median of client models: robust to a minority of arbitrary updates."""
 
     def aggregate_fit(self, server_round, current, results):
         if not results:
             return current
-        return [np.median(np.stack([p[i] for p, _ in results]), axis=0) for i in range(len(current))]
+        return _like(coordinate_median([p for p, _ in results]), current)
 
 
 class FedTrimmedAvg(FedAvg):
@@ -159,16 +165,13 @@ class FedTrimmedAvg(FedAvg):
     def aggregate_fit(self, server_round, current, results):
         if not results:
             return current
-        from scipy import stats
-
-        return [
-            stats.trim_mean(np.stack([p[i] for p, _ in results]), self.beta, axis=0)
-            for i in range(len(current))
-        ]
+        return _like(trimmed_mean([p for p, _ in results], self.beta), current)
 
 
 class Krum(FedAvg):
-    """Pick the client model closest to its n - f - 2 nearest neighbours (Blanchard et al. 2017)."""
+    """Pick the client model closest to its n - f - 2 nearest neighbours (Blanchard et al. 2017).
+
+    With fewer than f + 3 answers the server assumes as many attackers as leave one neighbour."""
 
     def __init__(self, num_malicious: int = 1, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -177,11 +180,10 @@ class Krum(FedAvg):
     def aggregate_fit(self, server_round, current, results):
         if not results:
             return current
-        flat = np.stack([np.concatenate([a.ravel() for a in p]) for p, _ in results])
-        d = ((flat[:, None, :] - flat[None, :, :]) ** 2).sum(-1)
-        k = max(1, len(results) - self.num_malicious - 2)
-        scores = [np.sort(row)[1 : k + 1].sum() for row in d]
-        return [np.array(a, copy=True) for a in results[int(np.argmin(scores))][0]]
+        updates = [p for p, _ in results]
+        if len(updates) < 3:  # one or two answers: no neighbour to compare beyond each other
+            return [np.array(a, copy=True) for a in updates[0]]
+        return _like(krum(updates, min(self.num_malicious, len(updates) - 3)), current)
 
 
 class ClusteredFedAvg(FedAvg):

@@ -19,6 +19,7 @@ from autograder.testing import (
 )
 
 A = "06_non_iid_hospitals"
+MANUAL = "interview_non_iid_or_poisoned"  # the written answer, graded by hand
 
 # --- proximal_term (5 points over four cells) -------------------------------------------------------
 
@@ -283,43 +284,301 @@ def fedavgm_round(current, results, velocity, momentum, server_lr):
 """
 
 
+# --- robust_aggregate (5 points over four cells) --------------------------------------------------
+
+# An even count takes the upper middle value (the element at n // 2 after sorting), not the mean of the two.
+UPPER_MEDIAN_R = """
+def robust_aggregate(updates, rule, beta=0.2, f=1):
+    n = len(updates)
+    stacked = [np.stack([np.asarray(u[i], dtype=float) for u in updates]) for i in range(len(updates[0]))]
+    if rule == "median":
+        return [np.sort(s, axis=0)[n // 2] for s in stacked]
+    if rule == "trimmed_mean":
+        cut = int(beta * n)
+        return [np.sort(s, axis=0)[cut : n - cut].mean(axis=0) for s in stacked]
+    flat = np.concatenate([s.reshape(n, -1) for s in stacked], axis=1)
+    dist = ((flat[:, None] - flat[None]) ** 2).sum(-1)
+    scores = [np.sort(np.delete(dist[i], i))[: n - f - 2].sum() for i in range(n)]
+    return [s[int(np.argmin(scores))] for s in stacked]
+"""
+# Krum over the n - f nearest others (the count of honest hospitals), not n - f - 2.
+KRUM_N_MINUS_F_R = """
+def robust_aggregate(updates, rule, beta=0.2, f=1):
+    n = len(updates)
+    stacked = [np.stack([np.asarray(u[i], dtype=float) for u in updates]) for i in range(len(updates[0]))]
+    if rule == "median":
+        return [np.median(s, axis=0) for s in stacked]
+    if rule == "trimmed_mean":
+        cut = int(np.floor(beta * n))
+        return [np.sort(s, axis=0)[cut : n - cut].mean(axis=0) for s in stacked]
+    flat = np.concatenate([s.reshape(n, -1) for s in stacked], axis=1)
+    dist = ((flat[:, None] - flat[None]) ** 2).sum(-1)
+    scores = [np.sort(np.delete(dist[i], i))[: n - f].sum() for i in range(n)]
+    return [s[int(np.argmin(scores))] for s in stacked]
+"""
+# The trimmed mean rounds beta * n to the nearest integer instead of down.
+ROUNDED_TRIM_R = """
+def robust_aggregate(updates, rule, beta=0.2, f=1):
+    n = len(updates)
+    stacked = [np.stack([np.asarray(u[i], dtype=float) for u in updates]) for i in range(len(updates[0]))]
+    if rule == "median":
+        return [np.median(s, axis=0) for s in stacked]
+    if rule == "trimmed_mean":
+        cut = int(round(beta * n))
+        return [np.sort(s, axis=0)[cut : n - cut].mean(axis=0) for s in stacked]
+    flat = np.concatenate([s.reshape(n, -1) for s in stacked], axis=1)
+    dist = ((flat[:, None] - flat[None]) ** 2).sum(-1)
+    scores = [np.sort(np.delete(dist[i], i))[: n - f - 2].sum() for i in range(n)]
+    return [s[int(np.argmin(scores))] for s in stacked]
+"""
+# The kit's rules, one per name.
+DELEGATING_R = """
+from ppml_lab.fl import robust_aggregate as _kit_aggregate
+
+def robust_aggregate(updates, rule, beta=0.2, f=1):
+    return _kit_aggregate(updates, rule, beta=beta, f=f)
+"""
+# Correct: plain Python per coordinate (statistics.median), hospitals' models as flat vectors.
+PLAIN_R = """
+import statistics
+
+def robust_aggregate(updates, rule, beta=0.2, f=1):
+    n = len(updates)
+    shapes = [np.shape(a) for a in updates[0]]
+    flat = [np.concatenate([np.ravel(np.asarray(a, dtype=float)) for a in u]).tolist() for u in updates]
+    if rule == "krum":
+        def sq(a, b):
+            return sum((x - y) ** 2 for x, y in zip(a, b))
+        scores = [sum(sorted(sq(flat[i], flat[j]) for j in range(n) if j != i)[: n - f - 2]) for i in range(n)]
+        best = min(range(n), key=lambda i: (scores[i], i))
+        out = flat[best]
+    else:
+        out = []
+        for column in zip(*flat):
+            if rule == "median":
+                out.append(statistics.median(column))
+            else:
+                cut = int(beta * n)
+                kept = sorted(column)[cut : n - cut]
+                out.append(sum(kept) / len(kept))
+    pieces, start = [], 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        pieces.append(np.array(out[start : start + size]).reshape(shape))
+        start += size
+    return pieces
+"""
+# Correct: torch, with the median of an even count written as the mean of torch's two middle values.
+TORCH_R = """
+def robust_aggregate(updates, rule, beta=0.2, f=1):
+    n = len(updates)
+    out = []
+    if rule == "krum":
+        flat = torch.stack([torch.cat([torch.as_tensor(np.asarray(a, dtype=np.float64)).reshape(-1) for a in u])
+                            for u in updates])
+        d = torch.cdist(flat, flat) ** 2
+        d.fill_diagonal_(float("inf"))
+        scores = torch.sort(d, dim=1).values[:, : n - f - 2].sum(dim=1)
+        best = int(np.argmin(scores.numpy()))
+        return [np.asarray(a, dtype=float).copy() for a in updates[best]]
+    for i in range(len(updates[0])):
+        s = torch.sort(torch.stack([torch.as_tensor(np.asarray(u[i], dtype=np.float64)) for u in updates]), dim=0).values
+        if rule == "median":
+            m = (s[(n - 1) // 2] + s[n // 2]) / 2
+        else:
+            cut = int(np.floor(beta * n))
+            m = s[cut : n - cut].mean(dim=0)
+        out.append(m.numpy())
+    return out
+"""
+
+
+# --- fedper_aggregate (3 points over two cells) ---------------------------------------------------
+
+# The plain mean of the shared arrays: a hospital with 5 scans weighs as much as one with 200.
+UNWEIGHTED_P = """
+def fedper_aggregate(client_params, num_examples, personal):
+    out = [[np.array(a, dtype=float) for a in p] for p in client_params]
+    for i, local in enumerate(personal):
+        if not local:
+            mean = np.mean([np.asarray(p[i], dtype=float) for p in client_params], axis=0)
+            for o in out:
+                o[i] = mean.copy()
+    return out
+"""
+# The mask read the wrong way round: the head is averaged and the body stays at home.
+INVERTED_P = """
+def fedper_aggregate(client_params, num_examples, personal):
+    total = sum(num_examples)
+    out = []
+    for p in client_params:
+        row = []
+        for i, local in enumerate(personal):
+            if local:
+                row.append(sum(n * np.asarray(q[i], dtype=float) for q, n in zip(client_params, num_examples)) / total)
+            else:
+                row.append(np.array(p[i], dtype=float))
+        out.append(row)
+    return out
+"""
+# FedAvg on everything, then the personal arrays put back from the first hospital: one head for all.
+FIRST_HEAD_P = """
+def fedper_aggregate(client_params, num_examples, personal):
+    total = sum(num_examples)
+    shared = [None if local else sum(n * np.asarray(q[i], dtype=float) for q, n in zip(client_params, num_examples)) / total
+              for i, local in enumerate(personal)]
+    return [[np.array(client_params[0][i], dtype=float) if local else shared[i].copy() for i, local in enumerate(personal)]
+            for _ in client_params]
+"""
+# The kit's FedPer step.
+DELEGATING_P = """
+from ppml_lab.fl import fedper_aggregate as _kit_fedper
+
+def fedper_aggregate(client_params, num_examples, personal):
+    return _kit_fedper(client_params, num_examples, personal)
+"""
+# Correct: np.average with weights for each shared array, a copy of each hospital's model otherwise.
+AVERAGE_P = """
+import copy
+
+def fedper_aggregate(client_params, num_examples, personal):
+    out = [copy.deepcopy([np.asarray(a, dtype=float) for a in p]) for p in client_params]
+    for i in (i for i, local in enumerate(personal) if not local):
+        avg = np.average(np.stack([p[i] for p in client_params]).astype(float), axis=0, weights=num_examples)
+        for model in out:
+            model[i] = avg.copy()
+    return out
+"""
+# Correct: the weights normalised first, shared arrays accumulated in place (float64), a dict per hospital.
+FRACTIONS_P = """
+def fedper_aggregate(client_params, num_examples, personal):
+    weights = np.asarray(num_examples, dtype=np.float64) / np.sum(num_examples)
+    shared = {}
+    for i, local in enumerate(personal):
+        if local:
+            continue
+        acc = np.zeros(np.shape(client_params[0][i]))
+        for w, p in zip(weights, client_params):
+            acc += w * np.asarray(p[i], dtype=np.float64)
+        shared[i] = acc
+    return [[shared[i].copy() if i in shared else np.asarray(a, dtype=np.float64).copy() for i, a in enumerate(p)]
+            for p in client_params]
+"""
+
+
+# --- round_bytes (3 points over two cells) --------------------------------------------------------
+
+# Counts only the upload: the server's model going down to every hospital is forgotten.
+UP_ONLY_B = """
+def round_bytes(num_params, n_clients, compression="none", k=None):
+    per_client = {"none": 4 * num_params, "topk": 8 * (k or 0), "int8": num_params + 4}[compression]
+    return per_client * n_clients, 0
+"""
+# Top-k sends only the values: the receiver could not know where they go.
+NO_INDICES_B = """
+def round_bytes(num_params, n_clients, compression="none", k=None):
+    down = 4 * num_params * n_clients
+    if compression == "topk":
+        return 4 * k * n_clients, down
+    if compression == "int8":
+        return (num_params + 4) * n_clients, down
+    return 4 * num_params * n_clients, down
+"""
+# Bits, not bytes, for int8 (8 per coordinate), and the scale forgotten.
+INT8_BITS_B = """
+def round_bytes(num_params, n_clients, compression="none", k=None):
+    down = 4 * num_params * n_clients
+    up = {"none": 4 * num_params, "topk": 8 * (k or 0), "int8": 8 * num_params}[compression]
+    return up * n_clients, down
+"""
+# The kit's counter.
+DELEGATING_B = """
+from ppml_lab.fl import round_bytes as _kit_bytes
+
+def round_bytes(num_params, n_clients, compression="none", k=None):
+    return _kit_bytes(num_params, n_clients, compression, k)
+"""
+# Correct: the sizes read from NumPy dtypes.
+DTYPES_B = """
+def round_bytes(num_params, n_clients, compression="none", k=None):
+    f32, i32, i8 = (np.dtype(t).itemsize for t in ("float32", "int32", "int8"))
+    per_client = {"none": lambda: num_params * f32, "topk": lambda: k * (f32 + i32),
+                  "int8": lambda: num_params * i8 + f32}[compression]()
+    return int(per_client * n_clients), int(num_params * f32 * n_clients)
+"""
+# Correct: the payloads built once for one hospital and measured (numbers of bytes as NumPy ints).
+MEASURED_B = """
+def round_bytes(num_params, n_clients, compression="none", k=None):
+    model = np.zeros(num_params, dtype=np.float32)
+    if compression == "topk":
+        payload = np.zeros(k, dtype=np.float32).nbytes + np.zeros(k, dtype=np.int32).nbytes
+    elif compression == "int8":
+        payload = np.zeros(num_params, dtype=np.int8).nbytes + np.float32(1.0).nbytes
+    else:
+        payload = model.nbytes
+    return np.int64(payload) * n_clients, np.int64(model.nbytes) * n_clients
+"""
+
+
 CELLS = {
     "label_skew_tv": {"test_label_skew_values": 2.0, "test_label_skew_edges": 1.0},
     "proximal_term": {"test_proximal_basics": 1.0, "test_proximal_values": 2.0, "test_proximal_quadratic": 1.0,
                       "test_proximal_gradient": 1.0},
     "fedprox_step": {"test_fedprox_step_first": 1.0, "test_fedprox_step_pull": 1.0, "test_fedprox_training": 2.0},
     "fedavgm_round": {"test_fedavgm_values": 2.0, "test_fedavgm_momentum": 1.0},
+    "robust_aggregate": {"test_robust_poisoner": 1.0, "test_robust_median": 1.0, "test_robust_trimmed": 1.0,
+                         "test_robust_krum": 2.0},
+    "fedper_aggregate": {"test_fedper_shared": 2.0, "test_fedper_personal": 1.0},
+    "round_bytes": {"test_bytes_float32": 1.0, "test_bytes_compressed": 2.0},
 }
 # Eight notebooks in all: the solution, the blank release and six submissions. Every submission fills every
 # exercise with one variant (per exercise three wrong answers, one cheat and two other correct answers),
 # each with the marks it must earn, cell by cell in the order of CELLS.
 SUBMISSIONS = {
     "s1": {
+        "round_bytes": (UP_ONLY_B, (0, 0)),
+        "fedper_aggregate": (UNWEIGHTED_P, (0, 0)),
+        "robust_aggregate": (UPPER_MEDIAN_R, (1, 0, 1, 2)),
         "label_skew_tv": (UNWEIGHTED_S, (0, 0)),
         "proximal_term": (NO_HALF, (1, 0, 1, 0)), "fedprox_step": (NO_PROX_STEP, (1, 0, 0)),
         "fedavgm_round": (UNWEIGHTED_M, (0, 0)),
     },
     "s2": {
+        "round_bytes": (NO_INDICES_B, (1, 0)),
+        "fedper_aggregate": (INVERTED_P, (0, 0)),
+        "robust_aggregate": (KRUM_N_MINUS_F_R, (0, 1, 1, 0)),
         "label_skew_tv": (L1_S, (0, 0)),
         "proximal_term": (UNSQUARED, (1, 0, 0, 0)), "fedprox_step": (CE_RETURNED, (1, 0, 0)),
         "fedavgm_round": (EMA_M, (0, 1)),
     },
     "s3": {
+        "round_bytes": (INT8_BITS_B, (1, 0)),
+        "fedper_aggregate": (FIRST_HEAD_P, (2, 0)),
+        "robust_aggregate": (ROUNDED_TRIM_R, (1, 1, 0, 2)),
         "label_skew_tv": (OWN_CLASSES_S, (0, 0)),
         "proximal_term": (DETACHED, (1, 2, 1, 0)), "fedprox_step": (AFTER_STEP, (0, 0, 0)),
         "fedavgm_round": (NO_LR_M, (0, 0)),
     },
     "s4": {
+        "round_bytes": (DELEGATING_B, (0, 0)),
+        "fedper_aggregate": (DELEGATING_P, (0, 0)),
+        "robust_aggregate": (DELEGATING_R, (0, 0, 0, 0)),
         "label_skew_tv": (REPORT_S, (0, 0)),
         "proximal_term": (DELEGATING_PROX, (0, 0, 0, 0)), "fedprox_step": (DELEGATING_STEP, (0, 0, 0)),
         "fedavgm_round": (KIT_AVG_M, (0, 0)),
     },
     "s5": {
+        "round_bytes": (DTYPES_B, (1, 2)),
+        "fedper_aggregate": (AVERAGE_P, (2, 1)),
+        "robust_aggregate": (PLAIN_R, (1, 1, 1, 2)),
         "label_skew_tv": (COUNTER_S, (2, 1)),
         "proximal_term": (FLAT, (1, 2, 1, 1)), "fedprox_step": (MANUAL_PULL, (1, 1, 2)),
         "fedavgm_round": (FLAT_M, (2, 1)),
     },
     "s6": {
+        "round_bytes": (MEASURED_B, (1, 2)),
+        "fedper_aggregate": (FRACTIONS_P, (2, 1)),
+        "robust_aggregate": (TORCH_R, (1, 1, 1, 2)),
         "label_skew_tv": (CROSSTAB_S, (2, 1)),
         "proximal_term": (NORM_DOUBLE, (1, 2, 1, 1)), "fedprox_step": (AUTOGRAD_NP, (1, 1, 2)),
         "fedavgm_round": (DELTAS_M, (2, 1)),
@@ -331,6 +590,9 @@ CHEATS = [
     ("s4", "proximal_term", "ppml_lab.fl.proximal_term"),
     ("s4", "fedprox_step", "TorchClient"),
     ("s4", "fedavgm_round", "ppml_lab.fl.weighted_average"),
+    ("s4", "robust_aggregate", "robust_aggregate"),
+    ("s4", "fedper_aggregate", "fedper_aggregate"),
+    ("s4", "round_bytes", "round_bytes"),
 ]
 
 
@@ -345,7 +607,7 @@ NBGRADER_TIMEOUT = 2400  # seconds for one nbgrader autograde run
 def graded(tmp_path_factory):
     """One nbgrader run over all eight notebooks, shared by the tests below."""
     answers = solution_answers(A)
-    assert set(answers) == set(CELLS)
+    assert set(answers) == set(CELLS) | {MANUAL}
     notebooks = {"solution": notebook_with_answers(A, answers), "blank": release_notebook(A)}
     for student, rows in SUBMISSIONS.items():
         notebooks[student] = notebook_with_answers(A, {fn: code for fn, (code, _) in rows.items()})
@@ -359,6 +621,16 @@ def test_solution_earns_full_marks_and_blank_zero(graded):
     assert set(solution.cells) == {cell for cells in CELLS.values() for cell in cells}
     assert solution.max_score == TOTAL and solution.score == TOTAL, solution.cells
     assert blank.score == 0 and blank.max_score == TOTAL, blank.cells
+    assert MANUAL not in solution.cells and MANUAL not in blank.cells
+
+
+@SLOW
+def test_the_written_answer_waits_for_the_instructor(graded):
+    solution = graded["solution"]
+    assert solution.manual == {MANUAL: (None, 3.0)} and solution.manual_pending == [MANUAL]
+    assert solution.manual_max_score == 3
+    for name in ("blank", *SUBMISSIONS):  # left as released: nbgrader's automatic 0, never full marks
+        assert graded[name].manual == {MANUAL: (0.0, 3.0)} and graded[name].manual_pending == [], name
 
 
 @SLOW
@@ -382,3 +654,14 @@ def test_the_exercises_state_what_the_hidden_tests_check():
     # FedAvgM: the rule, the first round, and what momentum is not
     assert "`None` in the first round, meaning zeros" in source and "unequal numbers of\nexamples and $\\eta \\ne 1$" in source
     assert "**Momentum is not robust aggregation.**" in source
+    # robust aggregation: the rules the hidden tests apply, and FedAvgM corrected
+    assert "that is wrong" in source and "mean of the two middle values" in source
+    assert "**rounded down**" in source and "**tie the lowest index** wins" in source
+    assert "$n - f - 2$ **nearest\n  other** hospitals" in source
+    # FedPer: which layers, unequal hospitals, heads of different shapes
+    assert "**weighted by their numbers of examples**" in source and "personal heads of **different shapes**" in source
+    # bytes: both directions, indices counted for top-k, one scale per int8 update
+    assert "a float32 value **and** an int32 index: $8k$ bytes" in source and "$P + 4$ bytes per hospital" in source
+    # the diagnosis is computed over seeds, and the written answer's rubric is shown
+    assert "`ddof=1`" in source and "not from one run" in source
+    assert "**Written answer (3 points, graded by hand).**" in source
