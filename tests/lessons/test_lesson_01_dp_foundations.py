@@ -13,6 +13,11 @@ import math
 import numpy as np
 import pytest
 from scipy import stats
+from written_answers import (
+    assert_rubric_for_the_learner_and_reference_for_the_instructor,
+    assert_written_answer_graded_by_hand,
+    code_answers,
+)
 
 from autograder.testing import (
     autograde_variants,
@@ -24,6 +29,8 @@ from autograder.testing import (
 )
 
 A = "01_dp_foundations"
+MANUAL = "interview_epsilon_one"  # the written answer, graded by hand
+MANUAL_POINTS = 3
 CELLS = {
     "laplace": ("test_laplace_distribution", "test_laplace_rng", "test_laplace_errors"),
     "gaussian_sigma": ("test_gaussian_sigma",),
@@ -511,7 +518,7 @@ VARIANTS = {
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     answers = solution_answers(A)
-    assert set(answers) == set(CELLS)
+    assert set(answers) == set(CELLS) | {MANUAL}
     notebooks = {"solution": notebook_with_answers(A, answers), "blank": release_notebook(A)}
     for name, (fills, _) in VARIANTS.items():
         notebooks[name] = notebook_with_answers(A, dict(zip(CELLS, fills, strict=True)))
@@ -523,6 +530,16 @@ def test_solution_full_blank_zero(graded):
     full, blank = graded["solution"], graded["blank"]
     assert full.max_score == MAX_SCORE and full.score == MAX_SCORE, full.cells
     assert blank.score == 0 and blank.max_score == MAX_SCORE, blank.cells
+
+
+@pytest.mark.timeout(1800)
+def test_the_written_answer_waits_for_the_instructor(graded):
+    # the solution's answer is pending in formgrader; the blank's and the submissions' untouched copies score 0
+    assert_written_answer_graded_by_hand(graded, MANUAL, MANUAL_POINTS, MAX_SCORE, ("blank", *VARIANTS))
+
+
+def test_the_rubric_is_shown_and_the_reference_answer_kept():
+    assert_rubric_for_the_learner_and_reference_for_the_instructor(A, MANUAL, MANUAL_POINTS, rubric_items=4)
 
 
 @pytest.mark.timeout(1800)
@@ -555,7 +572,7 @@ def _grade(cells, answer_id: str, answer: str, *, hidden_only: bool = False) -> 
     """Run the answer, then its graded cells (only their hidden tests when ``hidden_only``)."""
     namespace = {"np": np, "math": math, "stats": stats}
     exec("from ppml_lab.dp import RandomizedResponse", namespace)
-    for solution in solution_answers(A).values():  # the other answers, as the notebook defines them
+    for solution in code_answers(A, MANUAL).values():  # the other answers, as the notebook defines them
         exec(solution, namespace)
     exec(answer, namespace)
     for cell in CELLS[answer_id]:
@@ -564,7 +581,7 @@ def _grade(cells, answer_id: str, answer: str, *, hidden_only: bool = False) -> 
 
 
 def test_every_solution_passes_its_graded_cells_in_process(cells):
-    for answer_id, answer in solution_answers(A).items():
+    for answer_id, answer in code_answers(A, MANUAL).items():
         _grade(cells, answer_id, answer)
         _grade(cells, answer_id, answer, hidden_only=True)
 

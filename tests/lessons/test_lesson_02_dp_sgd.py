@@ -13,6 +13,11 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from written_answers import (
+    assert_rubric_for_the_learner_and_reference_for_the_instructor,
+    assert_written_answer_graded_by_hand,
+    code_answers,
+)
 
 from autograder.testing import (
     autograde_variants,
@@ -37,6 +42,8 @@ POINTS = {"test_clip": 2, "test_clip_edges": 2, "test_noise": 2, "test_noise_rng
           "test_gradients": 3, "test_gradients_extreme": 1, "test_dp_sgd_step": 4, "test_dp_sgd_step_noise": 3,
           "test_epsilon_per_epoch": 3, "test_epsilon_per_epoch_opacus": 2}
 MAX_SCORE = sum(POINTS.values())
+MANUAL = "interview_dp_sgd_choice"  # the written answer, graded by hand
+MANUAL_POINTS = 3
 
 # --- clip_gradients ---------------------------------------------------------------------------------
 # The mistake the lesson warns about: clipping the batch gradient instead of each example's.
@@ -464,7 +471,7 @@ VARIANTS = {
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     answers = solution_answers(A)
-    assert set(answers) == set(CELLS)
+    assert set(answers) == set(CELLS) | {MANUAL}
     notebooks = {"solution": notebook_with_answers(A, answers), "blank": release_notebook(A)}
     for name, (fills, _) in VARIANTS.items():
         notebooks[name] = notebook_with_answers(A, dict(zip(CELLS, fills, strict=True)))
@@ -476,6 +483,16 @@ def test_solution_full_blank_zero(graded):
     full, blank = graded["solution"], graded["blank"]
     assert full.max_score == MAX_SCORE and full.score == MAX_SCORE, full.cells
     assert blank.score == 0 and blank.max_score == MAX_SCORE, blank.cells
+
+
+@pytest.mark.timeout(1800)
+def test_the_written_answer_waits_for_the_instructor(graded):
+    # the solution's answer is pending in formgrader; the blank's and the submissions' untouched copies score 0
+    assert_written_answer_graded_by_hand(graded, MANUAL, MANUAL_POINTS, MAX_SCORE, ("blank", *VARIANTS))
+
+
+def test_the_rubric_is_shown_and_the_reference_answer_kept():
+    assert_rubric_for_the_learner_and_reference_for_the_instructor(A, MANUAL, MANUAL_POINTS, rubric_items=4)
 
 
 @pytest.mark.timeout(1800)
@@ -513,7 +530,7 @@ def _grade(cells, answer_id: str, answer: str, *, hidden_only: bool = False) -> 
     namespace = {"np": np, "math": math, "pd": pd}
     exec("from ppml_lab.dp.analysis.rdp import DEFAULT_ALPHAS, compute_rdp", namespace)
     exec("from ppml_lab.dp import logistic_per_sample_gradients", namespace)
-    for solution in solution_answers(A).values():  # the other answers, as the notebook defines them
+    for solution in code_answers(A, MANUAL).values():  # the other answers, as the notebook defines them
         exec(solution, namespace)
     exec(answer, namespace)
     for cell in CELLS[answer_id]:
@@ -522,7 +539,7 @@ def _grade(cells, answer_id: str, answer: str, *, hidden_only: bool = False) -> 
 
 
 def test_every_solution_passes_its_graded_cells_in_process(cells):
-    for answer_id, answer in solution_answers(A).items():
+    for answer_id, answer in code_answers(A, MANUAL).items():
         _grade(cells, answer_id, answer)
         _grade(cells, answer_id, answer, hidden_only=True)
 

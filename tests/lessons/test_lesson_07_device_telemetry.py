@@ -47,6 +47,10 @@ from corpus_07_device_telemetry import (
     SUE_P,
     UNSIGNED_D,
 )
+from written_answers import (
+    assert_rubric_for_the_learner_and_reference_for_the_instructor,
+    assert_written_answer_graded_by_hand,
+)
 
 from autograder.testing import (
     assert_cheats_named,
@@ -58,6 +62,8 @@ from autograder.testing import (
 )
 
 A = "07_device_telemetry"
+MANUAL = "interview_local_vs_central"  # the written answer, graded by hand
+MANUAL_POINTS = 3
 # --- krr_privatize (2 points over two cells) -------------------------------------------------------
 # --- krr_privatize: wrong ------------------------------------------------------------------------
 # Keeps the true value with probability e^eps / (e^eps + 1), the binary formula, whatever d is.
@@ -270,7 +276,7 @@ NBGRADER_TIMEOUT = 2400  # seconds for one nbgrader autograde run of eight noteb
 def graded(tmp_path_factory):
     """Every notebook of this file graded in one nbgrader run: solution, blank and six submissions."""
     answers = solution_answers(A)
-    assert set(answers) == set(CELLS)
+    assert set(answers) == set(CELLS) | {MANUAL}
     variants = {"solution": notebook_with_answers(A, answers), "blank": release_notebook(A)}
     for student, rows in SUBMISSIONS.items():
         variants[student] = notebook_with_answers(A, {fn: code for fn, (code, _) in rows.items()})
@@ -283,6 +289,16 @@ def test_solution_earns_full_marks_and_blank_zero(graded):
     assert set(solution.cells) == {cell for cells in CELLS.values() for cell in cells}
     assert solution.max_score == MAX_SCORE == 13 and solution.score == MAX_SCORE, solution.cells
     assert blank.score == 0 and blank.max_score == MAX_SCORE, blank.cells
+
+
+@pytest.mark.timeout(2700)
+def test_the_written_answer_waits_for_the_instructor(graded):
+    # the solution's answer is pending in formgrader; the blank's and the submissions' untouched copies score 0
+    assert_written_answer_graded_by_hand(graded, MANUAL, MANUAL_POINTS, MAX_SCORE, ("blank", *SUBMISSIONS))
+
+
+def test_the_rubric_is_shown_and_the_reference_answer_kept():
+    assert_rubric_for_the_learner_and_reference_for_the_instructor(A, MANUAL, MANUAL_POINTS, rubric_items=3)
 
 
 @pytest.mark.timeout(2700)

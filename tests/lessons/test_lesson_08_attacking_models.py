@@ -63,6 +63,11 @@ from corpus_08_attacking_models_b import (
     UPSIDE_DOWN_LIRA,
     WALK_TPR,
 )
+from written_answers import (
+    assert_rubric_for_the_learner_and_reference_for_the_instructor,
+    assert_written_answer_graded_by_hand,
+    code_answers,
+)
 
 from autograder.testing import (
     assert_cheats_named,
@@ -73,6 +78,8 @@ from autograder.testing import (
 )
 
 A = "08_attacking_models"
+MANUAL = "interview_audit_bound"  # the written answer, graded by hand
+MANUAL_POINTS = 3
 
 
 
@@ -147,7 +154,7 @@ NBGRADER_TIMEOUT = 2400  # seconds for the one nbgrader autograde run
 def graded(tmp_path_factory):
     """The solution, the blank notebook and the six submissions, graded in one nbgrader run."""
     answers = solution_answers(A)
-    assert set(answers) == set(CELLS)
+    assert set(answers) == set(CELLS) | {MANUAL}
     notebooks = {"solution": notebook_with_answers(A, answers), "blank": release_notebook(A)}
     for student, rows in SUBMISSIONS.items():
         assert set(rows) == set(CELLS), student
@@ -166,6 +173,16 @@ def test_solution_earns_full_marks_and_blank_zero(graded):
     assert set(full.cells) == {cell for cells in CELLS.values() for cell in cells}
     assert full.max_score == MAX_SCORE and full.score == MAX_SCORE, full.cells
     assert blank.score == 0 and blank.max_score == MAX_SCORE, blank.cells
+
+
+@SLOW
+def test_the_written_answer_waits_for_the_instructor(graded):
+    # the solution's answer is pending in formgrader; the blank's and the submissions' untouched copies score 0
+    assert_written_answer_graded_by_hand(graded, MANUAL, MANUAL_POINTS, MAX_SCORE, ("blank", *SUBMISSIONS))
+
+
+def test_the_rubric_is_shown_and_the_reference_answer_kept():
+    assert_rubric_for_the_learner_and_reference_for_the_instructor(A, MANUAL, MANUAL_POINTS, rubric_items=3)
 
 
 @SLOW
@@ -229,7 +246,7 @@ def test_variants_beyond_the_packed_submissions_are_told_apart_in_process():
     from ppml_lab import attacks
 
     cases = _cases()
-    own_losses = _define(solution_answers(A)["example_losses"], "example_losses")
+    own_losses = _define(code_answers(A, MANUAL)["example_losses"], "example_losses")
     for fn, kinds in MORE.items():
         name, options, forbid = REFERENCES[fn]
         reference = functools.partial(getattr(attacks, name), **options)

@@ -21,6 +21,11 @@ from corpus_09_anonymization import (
     RAW_RANGE_C,
     RIGHT_TIES_C,
 )
+from written_answers import (
+    assert_rubric_for_the_learner_and_reference_for_the_instructor,
+    assert_written_answer_graded_by_hand,
+    code_answers,
+)
 
 from autograder.testing import (
     autograde_variants,
@@ -31,6 +36,8 @@ from autograder.testing import (
 )
 
 A = "09_anonymization"
+MANUAL = "interview_linkage"  # the written answer, graded by hand
+MANUAL_POINTS = 3
 
 # -- k_anonymity: plausible mistakes -----------------------------------------------------------
 # Counts the equivalence classes instead of measuring the smallest one.
@@ -287,7 +294,7 @@ def _cells_with_errors(result):
 def graded(tmp_path_factory):
     """One nbgrader run over all eight notebooks, shared by the tests below."""
     answers = solution_answers(A)
-    assert set(answers) == set(CELLS)
+    assert set(answers) == set(CELLS) | {MANUAL}
     notebooks = {"solution": notebook_with_answers(A, answers), "blank": release_notebook(A)}
     for name, rows in SUBMISSIONS.items():
         notebooks[name] = notebook_with_answers(A, {fn: code for fn, (code, _) in rows.items()})
@@ -304,6 +311,16 @@ def test_solution_earns_full_marks_and_blank_zero(graded):
     # The lesson runs top to bottom in fast mode; a blank answer fails only its own graded cells.
     assert _cells_with_errors(full) == []
     assert _cells_with_errors(blank) == [cell for cells in CELLS.values() for cell in cells]
+
+
+@SLOW
+def test_the_written_answer_waits_for_the_instructor(graded):
+    # the solution's answer is pending in formgrader; the blank's and the submissions' untouched copies score 0
+    assert_written_answer_graded_by_hand(graded, MANUAL, MANUAL_POINTS, TOTAL, ("blank", *SUBMISSIONS))
+
+
+def test_the_rubric_is_shown_and_the_reference_answer_kept():
+    assert_rubric_for_the_learner_and_reference_for_the_instructor(A, MANUAL, MANUAL_POINTS, rubric_items=3)
 
 
 @SLOW
@@ -357,6 +374,6 @@ def test_a_cut_that_ignores_k_fails_both_median_cut_cells_in_process(monkeypatch
     for gid in CELLS["median_cut"]:
         with pytest.raises(AssertionError):
             exec(cells[gid], dict(namespace))
-    exec(solution_answers(A)["median_cut"], namespace)  # the same cells pass the solution
+    exec(code_answers(A, MANUAL)["median_cut"], namespace)  # the same cells pass the solution
     for gid in CELLS["median_cut"]:
         exec(cells[gid], dict(namespace))

@@ -2,6 +2,11 @@
 and more plausible wrong answers run against the same graded cells in this process (no kernel)."""
 
 import pytest
+from written_answers import (
+    assert_rubric_for_the_learner_and_reference_for_the_instructor,
+    assert_written_answer_graded_by_hand,
+    code_answers,
+)
 
 from autograder.testing import (
     autograde_variants,
@@ -13,6 +18,8 @@ from autograder.testing import (
 from ppml_lab.smpc import MUL_ROUNDS, PUBLIC_MUL_ROUNDS, SIGMOID_ROUNDS
 
 A = "10_interview_labs"
+MANUAL = "interview_operating_point"  # the written answer, graded by hand
+MANUAL_POINTS = 3
 STEP_ROUNDS = 2 * MUL_ROUNDS + SIGMOID_ROUNDS + PUBLIC_MUL_ROUNDS  # a batched secure gradient step
 
 # --- plausible wrong answers, one block per solution cell ----------------------------------------
@@ -333,7 +340,7 @@ VARIANTS = {
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     answers = solution_answers(A)
-    assert set(answers) == set(FUNCTIONS)
+    assert set(answers) == set(FUNCTIONS) | {MANUAL}
     notebooks = {"solution": notebook_with_answers(A, answers), "blank": release_notebook(A)}
     for name, (variant, _) in VARIANTS.items():
         notebooks[name] = notebook_with_answers(A, dict(zip(FUNCTIONS, variant, strict=True)))
@@ -347,6 +354,16 @@ def test_interview_labs_grade_solution_full_and_blank_zero(graded):
     assert solution.cells == {k: (v, v) for k, v in CELLS.items()}, solution.cells
     assert solution.score == solution.max_score == 11
     assert blank.score == 0 and blank.max_score == 11, blank.cells
+
+
+@pytest.mark.timeout(2400)
+def test_the_written_answer_waits_for_the_instructor(graded):
+    # the solution's answer is pending in formgrader; the blank's and the submissions' untouched copies score 0
+    assert_written_answer_graded_by_hand(graded, MANUAL, MANUAL_POINTS, 11, ("blank", *VARIANTS))
+
+
+def test_the_rubric_is_shown_and_the_reference_answer_kept():
+    assert_rubric_for_the_learner_and_reference_for_the_instructor(A, MANUAL, MANUAL_POINTS, rubric_items=3)
 
 
 @pytest.mark.timeout(2400)
@@ -400,7 +417,7 @@ def _grade(lesson, answer_id: str, answer: str) -> None:
 
 
 def test_every_solution_passes_its_graded_cell(lesson):
-    for answer_id, answer in solution_answers(A).items():
+    for answer_id, answer in code_answers(A, MANUAL).items():
         _grade(lesson, answer_id, answer)
 
 
