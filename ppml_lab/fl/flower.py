@@ -106,7 +106,7 @@ class GridTransport:
     """The server's transport over a Flower ``Grid``: client ``i`` is the SuperNode with ``partition-id=i``.
 
     On creation it waits (at most ``connect_timeout`` seconds) for ``n_clients`` SuperNodes and
-    asks each for its partition id (one ``query`` message each).
+    asks each for its partition id (one ``query`` message each, answered within ``message_timeout``).
     """
 
     def __init__(
@@ -126,7 +126,9 @@ class GridTransport:
         if len(nodes) < n_clients:
             raise RuntimeError(f"only {len(nodes)} of {n_clients} SuperNodes connected within {connect_timeout} s")
         queries = [Message(RecordDict(), dst_node_id=n, message_type=MessageType.QUERY) for n in nodes]
-        replies = list(grid.send_and_receive(queries, timeout=max(1.0, deadline - time.time())))
+        # The first answer carries the ClientApp's start-up (Ray starting its actors, or a fresh
+        # flwr-clientapp importing PyTorch): it gets a message's budget, not what connecting left over.
+        replies = list(grid.send_and_receive(queries, timeout=self.message_timeout))
         self.node_of: dict[int, int] = {}
         errors = []
         for reply in replies:
