@@ -59,6 +59,7 @@ from corpus_03_sigmoid import (
     SHORT_VANDER_SIGMOID,
     TAYLOR_SIGMOID,
 )
+from written_answers import assert_written_answer_graded_by_hand
 
 from autograder.testing import (
     autograde_variants,
@@ -138,12 +139,7 @@ def test_solution_full_and_blank_zero(results):
 
 @pytest.mark.timeout(2400)
 def test_the_written_answer_waits_for_the_instructor(results):
-    # the solution's written answer waits, worth 3 points, for formgrader; an untouched one scores 0
-    solution = results["solution"]
-    assert solution.manual == {MANUAL: (None, 3.0)} and solution.manual_pending == [MANUAL]
-    assert solution.manual_max_score == 3 and solution.manual_score == 0
-    for name in ("blank", *SUBMISSIONS):
-        assert results[name].manual == {MANUAL: (0.0, 3.0)} and results[name].manual_pending == [], name
+    assert_written_answer_graded_by_hand(results, MANUAL, 3, POINTS, ("blank", *SUBMISSIONS))
 
 
 def test_the_rubric_is_the_instructors_only():

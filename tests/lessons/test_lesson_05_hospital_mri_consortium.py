@@ -19,6 +19,7 @@ are run against the hidden tests in this process.
 import numpy as np
 import pandas as pd
 import pytest
+from written_answers import assert_written_answer_graded_by_hand
 
 from autograder.testing import (
     assert_cheats_named,
@@ -449,12 +450,7 @@ def test_solution_earns_full_marks_and_blank_zero(graded):
 
 @pytest.mark.timeout(2700)
 def test_the_written_answer_waits_for_the_instructor(graded):
-    solution = graded["solution"]
-    assert solution.manual == {MANUAL: (None, 3.0)} and solution.manual_pending == [MANUAL]
-    assert solution.manual_max_score == 3 and solution.manual_score == 0
-    # an answer left exactly as released is nbgrader's automatic 0, never full marks
-    for name in ("blank", *SUBMISSIONS):
-        assert graded[name].manual == {MANUAL: (0.0, 3.0)} and graded[name].manual_pending == [], name
+    assert_written_answer_graded_by_hand(graded, MANUAL, 3, 16, ("blank", *SUBMISSIONS))
 
 
 def test_the_rubric_is_the_instructors_only():
