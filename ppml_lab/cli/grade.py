@@ -76,10 +76,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help=f"seconds per notebook (default: {Limits.notebook_seconds:g})")
     parser.add_argument("--memory-mb", type=int, default=Limits.memory_mb,
                         help=f"memory a submission may allocate, in MB (default: {Limits.memory_mb})")
-    parser.add_argument("--max-processes", type=int, default=256,
-                        help="processes and threads per kernel (default: 256)")
-    parser.add_argument("--max-output", type=int, default=10_000_000,
-                        help="characters of output kept per cell (default: 10,000,000)")
+    parser.add_argument("--max-processes", type=int, default=Limits.max_processes,
+                        help=f"processes and threads per kernel (default: {Limits.max_processes})")
+    parser.add_argument("--max-output", type=int, default=Limits.output_bytes,
+                        help=f"characters of output kept per cell (default: {Limits.output_bytes:,})")
     parser.add_argument("--id-pattern", help="regular expression with a group 'student' for ids in file names")
     parser.add_argument("--fast", action="store_true", help="grade in fast mode (PPML_LAB_FAST=1)")
     parser.add_argument("--force", action="store_true", help="grade every submission again, changed or not")
