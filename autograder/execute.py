@@ -45,11 +45,11 @@ from autograder.kernels import SandboxKernelManager
 from autograder.records import (
     CellRecord,
     NotebookRecord,
-    _ends_with_expression,
-    _error_output,
-    _first_line,
-    _output_size,
+    ends_with_expression,
+    error_output,
     failure_reason,
+    first_line,
+    output_size,
     sanitize_folder,
 )
 
@@ -127,7 +127,7 @@ class GuardedExecute(Execute):
         if out is None:
             return None
         used = self._out_used.get(cell_index, 0)
-        size = _output_size(out)
+        size = output_size(out)
         if used + size <= self.output_bytes:
             self._out_used[cell_index] = used + size
             return out
@@ -199,7 +199,7 @@ class GuardedExecute(Execute):
         except Exception as exc:  # the kernel could not start, or died outside a cell
             if not self.record.stop_reason:
                 self.record.kernel_error = f"{type(exc).__name__}: {exc}"
-                self.record.stop_reason = f"the kernel failed: {type(exc).__name__}: {_first_line(str(exc))}"
+                self.record.stop_reason = f"the kernel failed: {type(exc).__name__}: {first_line(str(exc))}"
         finally:
             box.kill_all()
         for index, cell in enumerate(self.nb.cells):
@@ -227,7 +227,7 @@ class GuardedExecute(Execute):
 
     def _mark_not_run(self, cell: NotebookNode, index: int) -> None:
         reason = self.record.stop_reason or "not run"
-        cell.outputs = [_error_output("NotRun", f"this test did not run: {reason}")]
+        cell.outputs = [error_output("NotRun", f"this test did not run: {reason}")]
         rec = self.record.cells.setdefault(self._gid(cell), CellRecord(self._gid(cell)))
         rec.outcome, rec.reason = "failed", f"not run: {reason}"
 
@@ -257,11 +257,11 @@ class GuardedExecute(Execute):
         try:
             self.execute_cell(cell, index, store_history=True)
         except DeadKernelError:
-            cell.outputs.append(_error_output("KernelDied", "the kernel died while running this cell"))
+            cell.outputs.append(error_output("KernelDied", "the kernel died while running this cell"))
             self._stop(f"the kernel died in {label} (it exited, was killed, or ran out of memory)")
         except CellTimeoutError:
             limit = "notebook" if by_notebook else "cell"
-            cell.outputs.append(_error_output("CellTimeoutError", f"no answer within the {limit} time limit"))
+            cell.outputs.append(error_output("CellTimeoutError", f"no answer within the {limit} time limit"))
             self._stop(f"{label} exceeded the {limit} time limit and the kernel stopped answering")
             box.kill_all()
         seconds = time.monotonic() - t0
@@ -316,7 +316,7 @@ class GuardedExecute(Execute):
         return None if reply is None else reply.get("content", {})
 
     def _drop_fake_results(self, cell: NotebookNode, rec: CellRecord) -> None:
-        if _ends_with_expression(cell.source):
+        if ends_with_expression(cell.source):
             return
         kept = [o for o in cell.outputs if o.get("output_type") != "execute_result"]
         if len(kept) != len(cell.outputs):
@@ -359,7 +359,7 @@ class GuardedExecute(Execute):
         missing = sorted(name for name in cases if rec.canaries[name] in ("missing", "unavailable"))
         if not verdicts:
             cell.outputs.append(
-                _error_output(
+                error_output(
                     "TamperingDetected",
                     "marks withheld: the kernel did not run the grader's check of this test (cells are "
                     "being rewritten, or the grader's modules were replaced)",
@@ -367,11 +367,11 @@ class GuardedExecute(Execute):
             )
         elif tripped:
             cell.outputs.append(
-                _error_output("TamperingDetected", "marks withheld: " + "; ".join(CANARY_MEANING[n] for n in tripped))
+                error_output("TamperingDetected", "marks withheld: " + "; ".join(CANARY_MEANING[n] for n in tripped))
             )
         elif missing:
             cell.outputs.append(
-                _error_output(
+                error_output(
                     "VerificationFailed",
                     "marks withheld: the grader could not re-check this test (" + ", ".join(missing) + ")",
                 )

@@ -43,11 +43,13 @@ class NotebookRecord:
         return asdict(self)
 
 
-def _error_output(ename: str, evalue: str) -> NotebookNode:
+def error_output(ename: str, evalue: str) -> NotebookNode:
+    """An nbformat error output: how a cell the grader stopped shows why."""
     return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
 
-def _first_line(text: str, limit: int = 240) -> str:
+def first_line(text: str, limit: int = 240) -> str:
+    """The first non-blank line of ``text``, cut to ``limit`` characters (for one-line reasons)."""
     line = next((ln for ln in str(text).splitlines() if ln.strip()), "")
     return line if len(line) <= limit else line[: limit - 3] + "..."
 
@@ -56,14 +58,15 @@ def failure_reason(cell: NotebookNode) -> str:
     """Why nbgrader gives a graded cell zero: its first error, or output on stderr."""
     for out in cell.get("outputs", []):
         if out.get("output_type") == "error":
-            ename, evalue = out.get("ename", "Error"), _first_line(out.get("evalue", ""))
+            ename, evalue = out.get("ename", "Error"), first_line(out.get("evalue", ""))
             return f"{ename}: {evalue}" if evalue else ename
         if out.get("output_type") == "stream" and out.get("name") == "stderr":
-            return "wrote to stderr: " + _first_line(out.get("text", ""))
+            return "wrote to stderr: " + first_line(out.get("text", ""))
     return ""
 
 
-def _ends_with_expression(source: str) -> bool:
+def ends_with_expression(source: str) -> bool:
+    """Whether the cell's last statement is an expression (whose value the cell would display)."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -71,7 +74,8 @@ def _ends_with_expression(source: str) -> bool:
     return bool(tree.body) and isinstance(tree.body[-1], ast.Expr)
 
 
-def _output_size(out: NotebookNode) -> int:
+def output_size(out: NotebookNode) -> int:
+    """Characters one output holds, the measure of the per-cell output cap."""
     kind = out.get("output_type")
     if kind == "stream":
         return len(out.get("text", ""))

@@ -12,16 +12,16 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ppml_lab.cli.limits import add_limit_arguments, limits_from_args
+
 
 def run(args: argparse.Namespace) -> int:
     """Check the notebook and print the report."""
     from autograder.grade import GradingError
-    from autograder.sandbox import Limits
     from autograder.selfcheck import CheckError, check
 
     try:
-        limits = Limits(cell_seconds=args.cell_timeout, notebook_seconds=args.notebook_timeout,
-                        memory_mb=args.memory_mb)
+        limits = limits_from_args(args)
         report = check(args.lesson, args.notebook, grading_dir=args.grading_dir, fast=args.fast, limits=limits)
     except (CheckError, ValueError, TypeError, GradingError) as exc:
         print(f"ppml-lab check: {exc}", file=sys.stderr)
@@ -32,8 +32,6 @@ def run(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``check`` subcommand."""
-    from autograder.sandbox import Limits  # the one source of the limits' defaults
-
     parser = subparsers.add_parser(
         "check",
         help="grade your own notebook as the course would, and say what failed and why",
@@ -45,10 +43,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="your notebook (default: course/LESSON/LESSON.ipynb)")
     parser.add_argument("--grading-dir", help="where the check grades (default: self-check/ in the grading folder)")
     parser.add_argument("--fast", action="store_true", help="run the notebook in fast mode (PPML_LAB_FAST=1)")
-    parser.add_argument("--cell-timeout", type=float, default=Limits.cell_seconds,
-                        help=f"seconds per cell (default: {Limits.cell_seconds:g})")
-    parser.add_argument("--notebook-timeout", type=float, default=Limits.notebook_seconds,
-                        help=f"seconds per notebook (default: {Limits.notebook_seconds:g})")
-    parser.add_argument("--memory-mb", type=int, default=Limits.memory_mb,
-                        help=f"memory the notebook may allocate, in MB (default: {Limits.memory_mb})")
+    add_limit_arguments(parser, who="the notebook")
     parser.set_defaults(func=run)

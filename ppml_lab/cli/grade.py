@@ -14,20 +14,15 @@ import argparse
 import sys
 from pathlib import Path
 
+from ppml_lab.cli.limits import add_limit_arguments, limits_from_args
+
 
 def run(args: argparse.Namespace) -> int:
     """Grade the batch and print the summary; 0 when every submission was handled."""
     from autograder.grade import GradeOptions, GradingError, grade
-    from autograder.sandbox import Limits
 
     try:
-        limits = Limits(
-            cell_seconds=args.cell_timeout,
-            notebook_seconds=args.notebook_timeout,
-            memory_mb=args.memory_mb,
-            max_processes=args.max_processes,
-            output_bytes=args.max_output,
-        )
+        limits = limits_from_args(args)
         options = GradeOptions(
             workers=args.workers,
             limits=limits,
@@ -55,8 +50,6 @@ def run(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``grade`` subcommand."""
-    from autograder.sandbox import Limits  # the one source of the limits' defaults
-
     parser = subparsers.add_parser(
         "grade",
         help="autograde a class's submissions with nbgrader (parallel, sandboxed, resumable)",
@@ -70,16 +63,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--export", metavar="CSV", help="also write the gradebook as an LMS import file")
     parser.add_argument("--export-style", choices=("canvas", "moodle"), default="canvas",
                         help="column order of --export (default: canvas)")
-    parser.add_argument("--cell-timeout", type=float, default=Limits.cell_seconds,
-                        help=f"seconds per cell (default: {Limits.cell_seconds:g})")
-    parser.add_argument("--notebook-timeout", type=float, default=Limits.notebook_seconds,
-                        help=f"seconds per notebook (default: {Limits.notebook_seconds:g})")
-    parser.add_argument("--memory-mb", type=int, default=Limits.memory_mb,
-                        help=f"memory a submission may allocate, in MB (default: {Limits.memory_mb})")
-    parser.add_argument("--max-processes", type=int, default=Limits.max_processes,
-                        help=f"processes and threads per kernel (default: {Limits.max_processes})")
-    parser.add_argument("--max-output", type=int, default=Limits.output_bytes,
-                        help=f"characters of output kept per cell (default: {Limits.output_bytes:,})")
+    add_limit_arguments(parser, who="a submission")
     parser.add_argument("--id-pattern", help="regular expression with a group 'student' for ids in file names")
     parser.add_argument("--fast", action="store_true", help="grade in fast mode (PPML_LAB_FAST=1)")
     parser.add_argument("--force", action="store_true", help="grade every submission again, changed or not")

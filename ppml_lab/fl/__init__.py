@@ -98,8 +98,8 @@ __all__ = [
     "run_simulation",
     "scanner_profiles",
     "set_parameters",
-    "top_k",
     "skew_report",
+    "top_k",
     "trimmed_mean",
     "weighted_average",
 ]

@@ -37,3 +37,21 @@ def test_no_command_prints_help(capsys):
 def test_unknown_command_is_an_error():
     with pytest.raises(SystemExit):
         build_parser().parse_args(["frobnicate"])
+
+
+@pytest.mark.parametrize("command", [["grade", "00_orientation", "subs"], ["check", "00_orientation"]])
+def test_grade_and_check_take_the_sandbox_limits_with_the_defaults_of_limits(command):
+    from autograder.sandbox import Limits
+    from ppml_lab.cli.limits import limits_from_args
+
+    args = build_parser().parse_args(command)
+    assert limits_from_args(args) == Limits()
+    args = build_parser().parse_args(command + ["--cell-timeout", "7", "--memory-mb", "900",
+                                                "--max-processes", "32", "--max-output", "2000"])
+    limits = limits_from_args(args)
+    assert (limits.cell_seconds, limits.memory_mb, limits.max_processes, limits.output_bytes) == (7, 900, 32, 2000)
+
+
+def test_a_bad_limit_is_refused_with_its_name(capsys):
+    assert main(["check", "00_orientation", "--memory-mb", "-5"]) == 2
+    assert "--memory-mb must be >= 64, got -5" in capsys.readouterr().err
