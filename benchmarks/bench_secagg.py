@@ -1,6 +1,6 @@
 """``secagg``: SecAgg+ at the neighbourhood size and threshold that the binomial tail bound asks for
 (5% corrupt, 5% dropout, failure 2^-40; Bell et al. 2020), against the old 2 ceil(log2 n) rule, and
-what a round costs at those parameters against plain SecAgg, with 10% dropout.
+what a round costs at those parameters against plain SecAgg, at the 5% dropout they are chosen for.
 
 A client's work and traffic in SecAgg+ depend on k and t, not on n, so the (k, t) chosen for
 n = 10^4 are run in a smaller federation (every client still has exactly k neighbours) and the
@@ -28,7 +28,7 @@ def _measure(n: int, k: int | None, t: int | None) -> tuple[float, float, float,
     server = SecureAggregationServer(n, threshold=t, neighbors=k, graph_seed=0)
     clients = [Client(i, np.zeros(VECTOR, dtype=np.uint64), 32) for i in range(n)]
     start = time.perf_counter()
-    result = server.aggregate(clients, drop_after_masking=0.1, drop_seed=0)
+    result = server.aggregate(clients, drop_after_masking=RISK["dropout_fraction"], drop_seed=0)
     return time.perf_counter() - start, result.server_seconds, result.client_seconds, result.bytes_per_client
 
 

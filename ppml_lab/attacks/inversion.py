@@ -225,7 +225,9 @@ def clip_and_noise(
     """DP-FedAvg's client-side defence: scale the whole update to L2 norm at most ``clip_norm``,
     then add Gaussian noise of standard deviation ``noise_multiplier * clip_norm`` to every coordinate.
 
-    The noise comes from the OS CSPRNG unless ``seed`` is given (tests and teaching only).
+    The noise comes from torch's Mersenne Twister (MT19937), seeded with 63 bits from the OS
+    CSPRNG (``secrets``) unless ``seed`` is given (tests and teaching only): nobody can regenerate
+    it, but the generator itself is not cryptographic (see :mod:`ppml_lab.dp` for the secure mode).
     """
     clip_norm = check_float("clip_norm", clip_norm, minimum=0.0, min_inclusive=False)
     noise_multiplier = check_float("noise_multiplier", noise_multiplier, minimum=0.0)

@@ -183,8 +183,10 @@ class DPSGDRecipe:
     """MLPs trained with our DP-SGD (:func:`ppml_lab.dp.train_dp_sgd`) at ``epsilon`` (RDP, ``delta``).
 
     The noise multiplier is calibrated per model to its number of records, batch size and epochs.
-    ``noise_seed`` (tests and teaching only) makes the noise reproducible; ``None`` draws it from
-    the OS CSPRNG.
+    ``noise_seed`` (tests and teaching only) makes the noise reproducible; ``None`` lets
+    :func:`~ppml_lab.dp.train_dp_sgd` seed torch's Mersenne Twister (MT19937) with 63 bits from the
+    OS CSPRNG, as every run of it does (its ``secure_mode`` is not used here: these models are attack
+    targets, not releases).
     """
 
     epsilon: float

@@ -234,7 +234,8 @@ class SecureAggregationServer:
 
     With ``neighbors`` (SecAgg+), each client masks with its neighbours on a random ring. The ring
     is public once drawn, but nobody should be able to predict it beforehand (whoever knows it
-    can corrupt exactly one client's neighbours): it comes from the OS CSPRNG unless
+    can corrupt exactly one client's neighbours): it is a permutation drawn by a PCG64 generator
+    seeded with 128 bits from the OS CSPRNG (:func:`ppml_lab.dp.noise_generator`) unless
     ``graph_seed`` fixes it for a test or a lesson.
     """
 
