@@ -23,7 +23,8 @@ class SecureAggregator:
     The threshold is t = floor(threshold_fraction * holders) + 1 of the holders = n - 1 peers that
     hold a client's shares: with the default 0.5 a strict majority, so with 3 hospitals t = 2 and no
     single hospital colluding with the server can unmask another. A smaller fraction (and t = 1)
-    needs ``allow_weak_threshold=True``.
+    needs ``allow_weak_threshold=True``. So do two clients: each has one share holder, t = 1, and
+    either can subtract its own update from the sum anyway, so the sum hides nothing from them.
     """
 
     sees_individual_updates = False
@@ -62,6 +63,12 @@ class SecureAggregator:
         if n < 2:  # nothing to hide a single client's update among
             summed = flat[0]
         else:
+            if n == 2 and not self.allow_weak_threshold:
+                raise ValueError(
+                    "updates: secure aggregation of 2 clients hides nothing (each can subtract its own "
+                    "update from the sum, and each client's shares go to its one peer, t = 1); use 3 or "
+                    "more clients, or pass allow_weak_threshold=True for a demonstration"
+                )
             clients = [Client(i, quantize(v, self.clip, self.bits, n), self.bits) for i, v in enumerate(flat)]
             server = SecureAggregationServer(
                 n, threshold=self.threshold(n), bits=self.bits, allow_weak_threshold=self.allow_weak_threshold

@@ -85,3 +85,11 @@ def test_with_threshold_one_the_same_lie_unmasks_a_client():
         agreed = sk.exchange(X25519PublicKey.from_public_bytes(keys[v][1]))
         x = (x - prg(_kdf(b"pair", round_id, agreed), 16, BITS)) & mod  # client 0 < v added +mask
     assert np.array_equal(x, xs[0])
+
+
+def test_two_clients_are_refused_with_the_reason_unless_asked():
+    updates = [[np.array([1.0, 2.0])], [np.array([3.0, -1.0])]]
+    with pytest.raises(ValueError, match="2 clients hides nothing"):
+        SecureAggregator().aggregate(updates, [1.0, 1.0])
+    mean = SecureAggregator(allow_weak_threshold=True).aggregate(updates, [1.0, 3.0])
+    np.testing.assert_allclose(mean[0], [2.5, -0.25], atol=1e-6)
