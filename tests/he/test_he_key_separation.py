@@ -85,3 +85,66 @@ def test_the_packed_trainers_inference_runs_the_server_on_public_ciphertexts(rec
     assert len(recorded["loaded"]) == X.shape[1]
     for vector in [*recorded["loaded"], *recorded["computed"], encrypted[0]]:
         _cannot_decrypt(vector)
+
+
+def test_rotations_on_the_server_stay_undecryptable():
+    from ppml_lab.he.rotation import rotate, rotation_sum
+
+    owner = KeyOwner("n8192_depth2")
+    server = Server(owner.public_context())
+    vector = server.load(owner.encrypt([1.0, 2.0, 3.0, 4.0]).serialize())
+    turned, summed = rotate(vector, 1), rotation_sum(vector, 4)
+    assert owner.decrypt(turned)[:3] == pytest.approx([2.0, 3.0, 4.0], abs=1e-3)
+    assert owner.decrypt(summed)[0] == pytest.approx(10.0, abs=1e-3)
+    for v in (vector, turned, summed):
+        _cannot_decrypt(v)
+
+
+def _holds_a_secret(obj, seen=None) -> list[str]:
+    """Names of anything reachable from ``obj``'s attributes that could decrypt."""
+    import tenseal.sealapi as sealapi
+
+    seen = set() if seen is None else seen
+    if id(obj) in seen:
+        return []
+    seen.add(id(obj))
+    if isinstance(obj, sealapi.SecretKey | sealapi.Decryptor):
+        return [type(obj).__name__]
+    if isinstance(obj, ts.Context):
+        return ["a private context"] if obj.is_private() or obj.has_secret_key() else []
+    if isinstance(obj, dict):
+        items = list(obj.values())
+    elif isinstance(obj, list | tuple):
+        items = list(obj)
+    elif hasattr(obj, "__dict__") and type(obj).__module__.startswith("ppml_lab"):
+        items = list(vars(obj).values())
+    else:
+        return []
+    return [name for item in items for name in _holds_a_secret(item, seen)]
+
+
+def test_the_packed_trainers_server_side_holds_nothing_that_decrypts(monkeypatch):
+    """The epoch circuit runs on raw SEAL ciphertexts: the server object must hold no secret key,
+    no decryptor and no private context, while the key owner's side does (the check can fail)."""
+    from ppml_lab.he import packed_circuit
+
+    servers, owners = [], []
+    real_server_init, real_keys_init = packed_circuit._PackedServer.__init__, packed_circuit._PackedKeyOwner.__init__
+
+    def server_init(self, *args, **kwargs):
+        real_server_init(self, *args, **kwargs)
+        servers.append(self)
+
+    def keys_init(self, *args, **kwargs):
+        real_keys_init(self, *args, **kwargs)
+        owners.append(self)
+
+    monkeypatch.setattr(packed_circuit._PackedServer, "__init__", server_init)
+    monkeypatch.setattr(packed_circuit._PackedKeyOwner, "__init__", keys_init)
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(32, 2))
+    model = PackedEncryptedLR(epochs=1).fit(X, (X[:, 0] > 0).astype(float))
+    assert len(servers) == 1 and len(owners) == 1
+    assert _holds_a_secret(servers[0]) == []
+    assert _holds_a_secret(model.server_) == []
+    assert "Decryptor" in _holds_a_secret(owners[0])  # the walk finds a decryptor where there is one
