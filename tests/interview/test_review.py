@@ -46,6 +46,22 @@ def test_boxes_move_up_on_a_pass_and_back_to_one_on_a_miss():
     assert cards["text2"].box == 1
 
 
+def test_a_drill_passes_only_with_full_marks():
+    # covered: the drill's test cells with full marks; rubric_size: how many test cells it has
+    rows = _rows(
+        ("drill:a", "0,1,2", 3, 0),
+        ("drill:a", "0,1,2", 3, 1),  # full marks twice: up two boxes
+        ("drill:b", "0,1", 3, 0),  # 2 of 3 cells: a miss, though a rubric would count it a pass
+        ("text", "0,1", 3, 0),
+        ("drill:c", "0", 2, 0),  # half the cells: a miss
+        ("drill:d", "", 1, 0),
+    )
+    cards = boxes(rows)
+    assert cards["drill:a"].box == 3
+    assert cards["text"].box == 2 and cards["drill:b"].box == 1
+    assert cards["drill:c"].box == 1 and cards["drill:d"].box == 1
+
+
 def test_due_follows_the_intervals_and_a_seeded_order():
     rows = _rows(("one", "", 1, 0), ("two", "0", 1, 0), ("three", "0", 1, 0), ("four", "", 1, 0))
     assert due(rows, now=T0 + timedelta(hours=23), n=10) == []
