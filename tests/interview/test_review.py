@@ -11,6 +11,7 @@ from ppml_lab.cli.interview import run
 from ppml_lab.interview import History, Session, load_bank
 from ppml_lab.interview.numeric import generate
 from ppml_lab.interview.review import BOXES, boxes, due
+from ppml_lab.interview.session import Attempt
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -106,3 +107,19 @@ def test_cli_review_asks_what_is_due_and_appends(tmp_path):
     rows = History(path).attempts()
     assert len(rows) == 4 and rows[2]["question_id"] == "numeric:laplace-scale"
     assert rows[3]["question_id"] == s.questions[0].id and rows[3]["covered"] == "0"
+
+
+def test_cli_review_and_progress_name_a_due_drill(tmp_path):
+    path = tmp_path / "h.sqlite"
+    History(path).record(Attempt("drill:laplace-mechanism", ("drill-dp",), 300.0, "def f(): ...", (0,), 3))
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE attempts SET at = ?", ((datetime.now(UTC) - timedelta(days=3)).isoformat(),))
+    out = io.StringIO()
+    args = build_parser().parse_args(["interview", "--review", "--history", str(path)])
+    assert run(args, stdin=io.StringIO(""), out=out) == 0
+    text = out.getvalue()
+    assert "drill:laplace-mechanism (box 1)" in text and "`ppml-lab drill laplace-mechanism --dir <a new folder>`" in text
+    assert "bank" not in text and len(History(path).attempts()) == 1  # nothing asked, nothing recorded
+    out = io.StringIO()
+    assert run(build_parser().parse_args(["interview", "--progress", "--history", str(path)]), out=out) == 0
+    assert "drill-dp" in out.getvalue() and "33% of test cells with full marks" in out.getvalue()
