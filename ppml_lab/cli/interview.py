@@ -132,6 +132,8 @@ def run(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO | Non
         for topic, s in rows.items():
             if topic.startswith("numeric-"):
                 cov = f"{100 * s['coverage']:.0f}% right"
+            elif topic.startswith("drill-"):
+                cov = f"{100 * s['coverage']:.0f}% of test cells with full marks"
             elif s["assessed"] == 0:
                 cov = "not self-assessed"
             else:
@@ -141,7 +143,7 @@ def run(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO | Non
     role, topics, difficulty, n = args.role, args.topic, args.difficulty, args.n
     if args.review:
         from ppml_lab.interview.numeric import GENERATORS, generate
-        from ppml_lab.interview.review import due
+        from ppml_lab.interview.review import DRILL_PREFIX, due
         from ppml_lab.interview.session import NUMERIC_PREFIX
 
         try:
@@ -153,6 +155,9 @@ def run(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO | Non
             print(f"nothing is due for review in {history.path}", file=out)
             return 0
         print("Due for review: " + ", ".join(f"{c.question_id} (box {c.box})" for c in cards), file=out)
+        drills = [c.question_id.removeprefix(DRILL_PREFIX) for c in cards if c.question_id.startswith(DRILL_PREFIX)]
+        for name in drills:  # code is written in a file and graded there, not typed here
+            print(f"  coding drill {name}: `ppml-lab drill {name} --dir <a new folder>`, then --check it", file=out)
         rng = random.Random(args.seed)
         names = [
             c.question_id.removeprefix(NUMERIC_PREFIX)
@@ -167,7 +172,8 @@ def run(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO | Non
             if code or not bank:
                 return code
         if not bank:
-            print("none of the due questions is in the bank any more", file=out)
+            if len(drills) < len(cards) - len(numeric):
+                print("none of the due questions is in the bank any more", file=out)
             return 0
         role, topics, difficulty, n = None, None, None, len(bank)
     if args.answer_file is not None and not Path(args.answer_file).is_file():

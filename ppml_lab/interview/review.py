@@ -4,7 +4,8 @@ Scheme (replayed from the history, oldest attempt first, so it needs no extra st
 
 * a question enters box 1 at its first attempt;
 * an attempt is a **pass** when a numeric answer was right, or when a self-assessment covered at
-  least half of the rubric points; a pass moves the question up one box (at most ``BOXES``), any
+  least half of the rubric points, or, for a coding drill (id ``drill:<name>``, its "rubric" the
+  drill's test cells), when every test cell got full marks; a pass moves the question up one box (at most ``BOXES``), any
   other assessed attempt sends it back to box 1; an attempt without self-assessment leaves it;
 * a question in box b is **due** once ``INTERVAL_DAYS[b]`` days (1, 2, 4, 8, 16) have passed since
   its last attempt.
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 BOXES = 5
+DRILL_PREFIX = "drill:"  # a coding drill: covered lists its test cells with full marks
 INTERVAL_DAYS = {1: 1, 2: 2, 3: 4, 4: 8, 5: 16}
 
 
@@ -42,6 +44,8 @@ def _passed(row: dict) -> bool | None:
     if row["covered"] is None:
         return None
     covered = len([c for c in row["covered"].split(",") if c])
+    if row["question_id"].startswith(DRILL_PREFIX):  # code either passes every test or needs more work
+        return covered == row["rubric_size"]
     return 2 * covered >= row["rubric_size"] if row["rubric_size"] > 1 else covered == row["rubric_size"]
 
 

@@ -11,6 +11,7 @@ from ppml_lab.cli.interview import run
 from ppml_lab.interview import History, Session, load_bank
 from ppml_lab.interview.numeric import generate
 from ppml_lab.interview.review import BOXES, boxes, due
+from ppml_lab.interview.session import Attempt
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -44,6 +45,22 @@ def test_boxes_move_up_on_a_pass_and_back_to_one_on_a_miss():
     assert cards["numeric:b"].box == BOXES
     assert cards["text"].box == 2 and cards["text"].last == T0 + timedelta(days=1)
     assert cards["text2"].box == 1
+
+
+def test_a_drill_passes_only_with_full_marks():
+    # covered: the drill's test cells with full marks; rubric_size: how many test cells it has
+    rows = _rows(
+        ("drill:a", "0,1,2", 3, 0),
+        ("drill:a", "0,1,2", 3, 1),  # full marks twice: up two boxes
+        ("drill:b", "0,1", 3, 0),  # 2 of 3 cells: a miss, though a rubric would count it a pass
+        ("text", "0,1", 3, 0),
+        ("drill:c", "0", 2, 0),  # half the cells: a miss
+        ("drill:d", "", 1, 0),
+    )
+    cards = boxes(rows)
+    assert cards["drill:a"].box == 3
+    assert cards["text"].box == 2 and cards["drill:b"].box == 1
+    assert cards["drill:c"].box == 1 and cards["drill:d"].box == 1
 
 
 def test_due_follows_the_intervals_and_a_seeded_order():
@@ -90,3 +107,19 @@ def test_cli_review_asks_what_is_due_and_appends(tmp_path):
     rows = History(path).attempts()
     assert len(rows) == 4 and rows[2]["question_id"] == "numeric:laplace-scale"
     assert rows[3]["question_id"] == s.questions[0].id and rows[3]["covered"] == "0"
+
+
+def test_cli_review_and_progress_name_a_due_drill(tmp_path):
+    path = tmp_path / "h.sqlite"
+    History(path).record(Attempt("drill:laplace-mechanism", ("drill-dp",), 300.0, "def f(): ...", (0,), 3))
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE attempts SET at = ?", ((datetime.now(UTC) - timedelta(days=3)).isoformat(),))
+    out = io.StringIO()
+    args = build_parser().parse_args(["interview", "--review", "--history", str(path)])
+    assert run(args, stdin=io.StringIO(""), out=out) == 0
+    text = out.getvalue()
+    assert "drill:laplace-mechanism (box 1)" in text and "`ppml-lab drill laplace-mechanism --dir <a new folder>`" in text
+    assert "bank" not in text and len(History(path).attempts()) == 1  # nothing asked, nothing recorded
+    out = io.StringIO()
+    assert run(build_parser().parse_args(["interview", "--progress", "--history", str(path)]), out=out) == 0
+    assert "drill-dp" in out.getvalue() and "33% of test cells with full marks" in out.getvalue()
