@@ -62,8 +62,8 @@ CORRECTIONS = {
 }
 # The wrong claims themselves, which no model answer may make.
 WRONG_CLAIMS = [
-    r"suitable for low-bandwidth, high-latency",
-    r"robust aggregation strategy like fedavgm",
+    r"suit\w*( for)? [a-z ,-]*high-latency",
+    r"robust aggregation (strategy|rule)[a-z ,]*(like|such as) fedavgm",
 ]
 
 # Each topic area, by the tags that place a question in it.
@@ -157,10 +157,10 @@ def test_the_checks_reject_a_damaged_bank():
         for q in BANK
     ]
     assert role_problems(untagged) == ["data-compliance: dp-sgd-hyperparameters not tagged with the role"]
-    wrong = "SMPC's cost is dominated by latency, making it suitable for low-bandwidth, high-latency environments."
+    wrong = "Because its cost is mostly rounds, SMPC suits low-bandwidth, high-latency networks."
     found = correction_problems(_with_answer(BANK, "smpc-high-latency-links", wrong))
     assert any("latency hurts" in p for p in found) and any("wrong claim" in p for p in found)
-    wrong = "I would also implement a robust aggregation strategy like FedAvgM to mitigate outliers."
+    wrong = "Against outliers I would add a robust aggregation rule such as FedAvgM."
     found = correction_problems(_with_answer(BANK, "fedavgm-not-robust-aggregation", wrong))
     assert any("robust aggregation" in p and "does not say" in p for p in found)
     assert any("wrong claim" in p for p in found)
