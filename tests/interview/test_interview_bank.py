@@ -15,7 +15,7 @@ BANK = load_bank()
 
 
 def test_bank_is_large_enough_and_ids_are_unique():
-    assert len(BANK) >= 40
+    assert len(BANK) >= 80
     assert len({q.id for q in BANK}) == len(BANK)
 
 
