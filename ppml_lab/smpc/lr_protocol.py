@@ -9,8 +9,9 @@ the masked design matrix X - A once (also ``input``: it never changes), then per
 3. g = X^T @ (s - y): Beaver with the public (X - A)^T, opening only e - B'_t (n values);
 4. w -= (learning_rate / n) * g: the public step is folded into g's truncation (d values).
 
-``ROUNDS_PER_ITERATION = 8``, and each party sends 8 * (7n + 2d) bytes per iteration
-(:func:`protocol_minimum_bytes`). The dealer's material comes from :func:`lr_material`.
+``ROUNDS_PER_ITERATION = 8``, and each party sends 8 * (6n + 2d) bytes per iteration
+(:func:`protocol_minimum_bytes`): d + n in step 1, 4n in step 2, n in step 3 and d in step 4.
+The dealer's material comes from :func:`lr_material`.
 """
 
 from __future__ import annotations
@@ -33,9 +34,10 @@ STEP_PRECISION_BITS = 10  # the step keeps 0.05%; the gradient |X^T e| may reach
 def protocol_minimum_bytes(n: int, d: int) -> int:
     """Bytes one party must send per iteration: every value the protocol opens, 8 bytes each.
 
-    w - B (d), u + r (n), u - a (n), u^2 + r' (n), u^2 - a' (n), s + r'' (n), e - B' (n), g + r''' (d).
+    w - B (d), u + r (n), u - a (n), u^2 + r' (n), u^2 - a' (n), s + r'' (n), e - B' (n) and
+    g + r''' (d): 8 (6n + 2d). Opening X - A (``input``, once) and the weights (once) come on top.
     """
-    return 8 * (7 * n + 2 * d)
+    return 8 * (6 * n + 2 * d)
 
 
 @dataclass
