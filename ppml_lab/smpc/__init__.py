@@ -2,8 +2,9 @@
 
 In the order of lesson 04:
 
-1. the ring and fixed point (:mod:`.ring`: ``encode``, ``decode``, ``FRAC_BITS``, ``encode_public``)
-   and sharing (:mod:`.sharing`: ``share``, ``reconstruct``): a share alone is uniformly random;
+1. the ring and fixed point (:mod:`.ring`: ``encode``, ``decode``, ``FRAC_BITS``, ``encode_public``,
+   ``encode_public_array``) and sharing (:mod:`.sharing`: ``share``, ``reconstruct``): a share
+   alone is uniformly random;
 2. Beaver multiplication with a trusted dealer (:mod:`.dealer`: ``TrustedDealer``, ``Triple``):
    ``beaver_local_share`` (one party's local step) and ``beaver_multiply_shares`` (the protocol,
    one round; also ``beaver_multiply``), ``beaver_matmul``; a triple serves one product only
@@ -78,7 +79,7 @@ from ppml_lab.smpc.psi import (
     psi_intersection,
     random_scalar,
 )
-from ppml_lab.smpc.ring import FRAC_BITS, RING_BITS, decode, encode, encode_public
+from ppml_lab.smpc.ring import FRAC_BITS, RING_BITS, decode, encode, encode_public, encode_public_array
 from ppml_lab.smpc.sharing import reconstruct, share
 from ppml_lab.smpc.tcp import TCPChannel
 from ppml_lab.smpc.tensor import MUL_ROUNDS, PUBLIC_MUL_ROUNDS, MPCSession, SharedTensor
@@ -91,6 +92,7 @@ __all__ = [
     "encode",
     "decode",
     "encode_public",
+    "encode_public_array",
     "share",
     "reconstruct",
     "TrustedDealer",
