@@ -1,4 +1,8 @@
-"""``python -m benchmarks [name ...] [--fast]``: run benchmarks, print one table, write JSON."""
+"""``python -m benchmarks [name ...] [--fast]``: run benchmarks, print one table, write JSON.
+
+Exits 1 when a benchmark raises or a figure misses its target (``missed: <bench>: <figure>`` on
+stderr for each), so ``make bench`` fails on a miss.
+"""
 
 from __future__ import annotations
 
@@ -31,10 +35,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"   wrote {write_results(name, records)}", flush=True)
     print()
     print(format_table(results))
+    missed = [(name, r.figure) for name, records in results.items() for r in records if r.met is False]
+    for name, figure in missed:  # a missed target fails the run, like a broken benchmark
+        print(f"missed: {name}: {figure}", file=sys.stderr)
     if failed:
         print(f"\nfailed: {', '.join(failed)}", file=sys.stderr)
-        return 1
-    return 0
+    return 1 if failed or missed else 0
 
 
 if __name__ == "__main__":

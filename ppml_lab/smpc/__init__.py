@@ -2,8 +2,9 @@
 
 In the order of lesson 04:
 
-1. the ring and fixed point (:mod:`.ring`: ``encode``, ``decode``, ``FRAC_BITS``, ``encode_public``)
-   and sharing (:mod:`.sharing`: ``share``, ``reconstruct``): a share alone is uniformly random;
+1. the ring and fixed point (:mod:`.ring`: ``encode``, ``decode``, ``FRAC_BITS``, ``encode_public``,
+   ``encode_public_array``) and sharing (:mod:`.sharing`: ``share``, ``reconstruct``): a share
+   alone is uniformly random;
 2. Beaver multiplication with a trusted dealer (:mod:`.dealer`: ``TrustedDealer``, ``Triple``):
    ``beaver_local_share`` (one party's local step) and ``beaver_multiply_shares`` (the protocol,
    one round; also ``beaver_multiply``), ``beaver_matmul``; a triple serves one product only
@@ -11,19 +12,23 @@ In the order of lesson 04:
 3. truncation of fixed-point products (:mod:`.truncation`: ``local_truncate``, SecureML's local
    truncation, and ``local_truncation_failure_probability``, how often it fails; ``truncate``,
    dealer-assisted, exact for |value| < 2^62);
-4. the shared array type (:mod:`.tensor`: ``MPCSession``, ``SharedTensor``), the cubic sigmoid
-   (:mod:`.functions`) and secure logistic regression (:mod:`.logistic`:
-   ``SecureLogisticRegression``, ``train_plaintext_poly_lr``), and one step of it written on raw
-   shares with the pieces above (``secure_lr_step``, against ``plaintext_lr_step``);
-5. the transport's counters (:mod:`.transport`: ``Transport.report``, ``NetworkModel``, ``LAN``,
-   ``WAN``) and the lab's batched scores (``batched_scores``);
+4. secure logistic regression: first one step of it written on raw shares with the pieces above
+   (``secure_lr_step``, against ``plaintext_lr_step``), then the engine: the shared array type
+   (:mod:`.tensor`: ``MPCSession``, ``SharedTensor``), the cubic sigmoid (:mod:`.functions`) and
+   ``SecureLogisticRegression`` (:mod:`.logistic`, against ``train_plaintext_poly_lr``), whose
+   iterations cost ``ROUNDS_PER_ITERATION`` rounds, read from the transport's counters
+   (:mod:`.transport`: ``Transport.report``, ``LAN``, ``WAN``);
+5. the lab's batched scores (``batched_scores``: one product for all customers);
 6. private set intersection (:mod:`.psi`) for vertically split data: ``hash_to_group``,
    ``random_scalar``, the blinding step ``psi_blind`` and the protocol ``psi_intersection``
-   (also ``PSIParty``, ``private_set_intersection``).
+   (also ``PSIParty``, ``private_set_intersection``);
+7. comparisons, cheating parties and latency (not graded): the sign bit and ReLU by bit
+   decomposition (:mod:`.comparison`: ``sign_bit``, ``relu``, ``less_than``), MACs for malicious
+   security (:mod:`.authenticated`: ``AuthenticatedSharing``) and the network model
+   (``NetworkModel``: rounds times the round trip plus bytes over the bandwidth).
 
-Beyond the lesson: comparison and ReLU (:mod:`.comparison`), MACs for malicious security
-(:mod:`.authenticated`), and the same training between two OS processes over TCP
-(:mod:`.network`, :mod:`.tcp`).
+Beyond the lesson: the same training between two OS processes over TCP (:mod:`.network`,
+:mod:`.tcp`), and the per-iteration cost it must reach (``protocol_minimum_bytes``).
 
 **One core.** Every protocol step is written once, as one party runs it, in :mod:`.protocol`
 (open, Beaver over any operation, truncation, sigmoid) and :mod:`.lr_protocol` (training). The
@@ -74,7 +79,7 @@ from ppml_lab.smpc.psi import (
     psi_intersection,
     random_scalar,
 )
-from ppml_lab.smpc.ring import FRAC_BITS, RING_BITS, decode, encode, encode_public
+from ppml_lab.smpc.ring import FRAC_BITS, RING_BITS, decode, encode, encode_public, encode_public_array
 from ppml_lab.smpc.sharing import reconstruct, share
 from ppml_lab.smpc.tcp import TCPChannel
 from ppml_lab.smpc.tensor import MUL_ROUNDS, PUBLIC_MUL_ROUNDS, MPCSession, SharedTensor
@@ -87,6 +92,7 @@ __all__ = [
     "encode",
     "decode",
     "encode_public",
+    "encode_public_array",
     "share",
     "reconstruct",
     "TrustedDealer",

@@ -144,8 +144,16 @@ class Channel:
         return got
 
     def receive_offline(self, material) -> None:
-        """Count the dealer's preprocessing material handed to this party (offline phase)."""
-        self.offline_bytes_received += sum(a.nbytes for a in _walk_arrays(material))
+        """Count the dealer's preprocessing material handed to this party (offline phase).
+
+        An array that appears twice in ``material`` (the sigmoid's mask a, in its square and its
+        cube triple) is counted once: it is sent once (pickling, too, sends it once).
+        """
+        seen: set[int] = set()
+        for a in _walk_arrays(material):
+            if id(a) not in seen:
+                seen.add(id(a))
+                self.offline_bytes_received += a.nbytes
 
     def abort(self) -> None:
         """Tell the peer this party stopped (so it fails now instead of at its timeout)."""

@@ -28,7 +28,7 @@ from ppml_lab.smpc.lr_protocol import (
     share_inputs,
     train_party,
 )
-from ppml_lab.smpc.ring import FRAC_BITS, encode
+from ppml_lab.smpc.ring import FRAC_BITS, decode, encode
 from ppml_lab.smpc.tensor import MPCSession, SharedTensor
 from ppml_lab.smpc.transport import Transport
 from ppml_lab.smpc.truncation import local_truncate
@@ -79,6 +79,10 @@ def secure_lr_step(
     1/2), the gradient X^T (sigmoid - y) by a second product on a fresh triple (``triples[1]``), and
     w - lr/n times it. Every fixed-point product is truncated locally right after it (SecureML), so
     the step costs two rounds and fails with probability about |value| / 2^64 per truncated value.
+
+    The public step lr/n is encoded with ``FRAC_BITS`` fractional bits, as in the lesson; a step that
+    this loses more than 1% of (lr/n = 1/35,000 becomes 1.068/35,000) raises ``ValueError``: the
+    engine (``SecureLogisticRegression``) encodes it with :func:`~ppml_lab.smpc.ring.encode_public`.
     """
     if len(triples) != 2 or triples[0] is triples[1]:
         raise ValueError("triples must hold two different Beaver triples: a triple serves one product only")
@@ -86,13 +90,20 @@ def secure_lr_step(
     if X[0].ndim != 2:
         raise ValueError(f"X_shares must hold (n, d) arrays, got shape {X[0].shape}")
     n, d = X[0].shape
+    step = encode(learning_rate / n)
+    kept = float(decode(step)) / (learning_rate / n) if learning_rate else 1.0
+    if abs(kept - 1) > 0.01:
+        raise ValueError(
+            f"learning_rate / n = {learning_rate / n:.3g} would lose more than 1% relative precision "
+            f"with {FRAC_BITS} fractional bits (it encodes as {kept:.4f} times itself); use n a power of "
+            "two, or SecureLogisticRegression, which encodes the step with more bits"
+        )
     W = [np.ascontiguousarray(np.broadcast_to(np.asarray(v, dtype=np.uint64), (n, d))) for v in w_shares]
     scores = local_truncate([p.sum(axis=1) for p in beaver_multiply_shares(X, W, triples[0], transport)])
     quarter = local_truncate(scores, 2)  # z / 4
     error = [quarter[0] + encode(0.5) - y_shares[0], quarter[1] - y_shares[1]]
     E = [np.ascontiguousarray(np.broadcast_to(v[:, None], (n, d))) for v in error]
     gradient = local_truncate([p.sum(axis=0) for p in beaver_multiply_shares(X, E, triples[1], transport)])
-    step = encode(learning_rate / n)
     update = local_truncate([g * step for g in gradient], FRAC_BITS)
     return [np.asarray(w, dtype=np.uint64) - u for w, u in zip(w_shares, update, strict=True)]
 

@@ -9,8 +9,9 @@ the masked design matrix X - A once (also ``input``: it never changes), then per
 3. g = X^T @ (s - y): Beaver with the public (X - A)^T, opening only e - B'_t (n values);
 4. w -= (learning_rate / n) * g: the public step is folded into g's truncation (d values).
 
-``ROUNDS_PER_ITERATION = 8``, and each party sends 8 * (7n + 2d) bytes per iteration
-(:func:`protocol_minimum_bytes`). The dealer's material comes from :func:`lr_material`.
+``ROUNDS_PER_ITERATION = 8``, and each party sends 8 * (6n + 2d) bytes per iteration
+(:func:`protocol_minimum_bytes`): d + n in step 1, 4n in step 2, n in step 3 and d in step 4.
+The dealer's material comes from :func:`lr_material`.
 """
 
 from __future__ import annotations
@@ -33,45 +34,51 @@ STEP_PRECISION_BITS = 10  # the step keeps 0.05%; the gradient |X^T e| may reach
 def protocol_minimum_bytes(n: int, d: int) -> int:
     """Bytes one party must send per iteration: every value the protocol opens, 8 bytes each.
 
-    w - B (d), u + r (n), u - a (n), u^2 + r' (n), u^2 - a' (n), s + r'' (n), e - B' (n), g + r''' (d).
+    w - B (d), u + r (n), u - a (n), u^2 + r' (n), u^2 - a' (n), s + r'' (n), e - B' (n) and
+    g + r''' (d): 8 (6n + 2d). Opening X - A (``input``, once) and the weights (once) come on top.
     """
-    return 8 * (7 * n + 2 * d)
+    return 8 * (6 * n + 2 * d)
 
 
 @dataclass
 class IterationMaterial:
-    """One party's dealer material for one iteration."""
+    """One party's dealer material for one iteration (A_i, the same every iteration, comes once)."""
 
-    forward: tuple  # (A_i, B_i, C_i = share of A @ B)
+    forward: tuple  # (B_i, C_i = share of A @ B)
     trunc_u: tuple
     sigmoid: tuple
-    backward: tuple  # (A_i^T, B'_i, C'_i = share of A^T @ B')
+    backward: tuple  # (B'_i, C'_i = share of A^T @ B')
     trunc_g: tuple
 
 
 def lr_material(dealer: TrustedDealer, n: int, d: int, n_iterations: int, learning_rate: float) -> list[tuple]:
-    """The dealer's material for a whole training, per party: ``(A_p, [IterationMaterial, ...])``."""
+    """The dealer's material for a whole training, per party: ``(A_p, [IterationMaterial, ...])``.
+
+    With a transport, the dealer hands it over (and the channels count it) once, whole: the bytes
+    counted are the same as when the launcher sends it to a bank's process.
+    """
     _, step_bits = encode_public(learning_rate / n, STEP_PRECISION_BITS)
-    a = dealer._rand((n, d))
-    a_sh = dealer._share(a)
+    maker = TrustedDealer(2, None, dealer._gen)  # makes the pieces; delivered below, once
+    a = maker._rand((n, d))
+    a_sh = maker._share(a)
     per_party: list[list[IterationMaterial]] = [[], []]
     for _ in range(n_iterations):
-        b, b2 = dealer._rand((d, 1)), dealer._rand((n, 1))
-        b_sh, c_sh = dealer._share(b), dealer._share(a @ b)
-        b2_sh, c2_sh = dealer._share(b2), dealer._share(a.T @ b2)
-        trunc_u = dealer.truncation_pair((n, 1), FRAC_BITS)
-        sig = sigmoid_material(dealer, (n, 1))
-        trunc_g = dealer.truncation_pair((d, 1), FRAC_BITS + step_bits)
+        b, b2 = maker._rand((d, 1)), maker._rand((n, 1))
+        b_sh, c_sh = maker._share(b), maker._share(a @ b)
+        b2_sh, c2_sh = maker._share(b2), maker._share(a.T @ b2)
+        trunc_u = maker.truncation_pair((n, 1), FRAC_BITS)
+        sig = sigmoid_material(maker, (n, 1))
+        trunc_g = maker.truncation_pair((d, 1), FRAC_BITS + step_bits)
         for p in range(2):
             per_party[p].append(
                 IterationMaterial(
-                    (a_sh[p], b_sh[p], c_sh[p]), trunc_u.part(p), sig[p],
-                    (a_sh[p].T, b2_sh[p], c2_sh[p]), trunc_g.part(p),
+                    (b_sh[p], c_sh[p]), trunc_u.part(p), sig[p], (b2_sh[p], c2_sh[p]), trunc_g.part(p),
                 )
             )
+    dealer.triples_made += maker.triples_made + 2 * n_iterations
     material = [(a_sh[p], per_party[p]) for p in range(2)]
     if dealer.transport is not None:
-        dealer.transport.deliver([(a_sh[p], [(m.forward[1:], m.backward[1:]) for m in per_party[p]]) for p in range(2)])
+        dealer.transport.deliver(material)
     return material
 
 
@@ -105,14 +112,15 @@ def train_party(
     step_enc, step_bits = encode_public(learning_rate / n, STEP_PRECISION_BITS)
     with ch.in_phase("input"):
         masked_X = protocol.open_shares(ch, X_i - a_i)  # X - A, opened once for the whole training
-    masked_XT = masked_X.T.copy()
+    masked_XT, a_iT = masked_X.T.copy(), a_i.T.copy()
     w = np.zeros((d, 1), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for t in range(n_iterations):
             m = iterations[t]
-            u = protocol.truncate(ch, protocol.beaver(ch, None, w, m.forward, np.matmul, masked_X), m.trunc_u)
+            u = protocol.beaver(ch, None, w, (a_i, *m.forward), np.matmul, masked_X)
+            u = protocol.truncate(ch, u, m.trunc_u)
             s = protocol.sigmoid(ch, u, m.sigmoid, SIGMOID_COEFFICIENTS)
-            g = protocol.beaver(ch, None, s - y_i, m.backward, np.matmul, masked_XT)
+            g = protocol.beaver(ch, None, s - y_i, (a_iT, *m.backward), np.matmul, masked_XT)
             w = w - protocol.truncate(ch, g * step_enc, m.trunc_g, FRAC_BITS + step_bits)
     return w
 

@@ -15,7 +15,6 @@ protocol step.
   happens exactly when r's top bit is 1 and c's is 0 (the dealer shares r's top bit). Exact up to
   one unit in the last place, for every |z| < 2^62: its failure probability is 0 inside that bound
   (local SecureML truncation fails with probability about 2^(l+1-64) per value of l bits).
-* :func:`scale_public`: multiply by a public constant encoded with k fractional bits, truncate by k.
 * :func:`sigmoid`: the cubic approximation, 4 rounds (z - a, truncate z^2, z^2 - a', truncate).
 """
 
@@ -73,14 +72,6 @@ def truncate(ch: Channel, z_i: np.ndarray, pair_i, bits: int = FRAC_BITS) -> np.
         if ch.party == 0:
             t = t + (c >> b) - np.uint64(1 << (_SHIFT_BITS - bits))
     return t
-
-
-def scale_public(ch: Channel, x_i: np.ndarray, value: float, pair_i=None, precision_bits: int = 16):
-    """This party's share of x * value for a public scalar: local product, then one truncation."""
-    enc, k = encode_public(value, precision_bits)
-    with np.errstate(over="ignore"):
-        z = x_i * enc
-    return z if k == 0 else truncate(ch, z, pair_i, k)
 
 
 def sigmoid(ch: Channel, z_i: np.ndarray, material_i, coefficients) -> np.ndarray:

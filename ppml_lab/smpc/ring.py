@@ -8,7 +8,8 @@ negative number as its two's complement. Values must stay well inside +-2^(63 - 
 A *public* constant multiplying shared values (a learning rate over n, a polynomial coefficient) is
 encoded with its own number of fractional bits k (:func:`encode_public`), chosen so that it keeps
 ``precision_bits`` significant bits, and the product is then truncated by k: the learning rate
-1/35,000 keeps its value to 0.1% instead of being rounded to 2 units of 2^-16 (+7%).
+1/35,000 keeps its value to 0.1% instead of being rounded to 2 units of 2^-16 (+7%). A public
+*array* gets one k for all its elements by the same rule (:func:`encode_public_array`).
 """
 
 from __future__ import annotations
@@ -61,6 +62,44 @@ def encode_public(value: float, precision_bits: int = PUBLIC_PRECISION_BITS) -> 
     if abs(scaled) >= 2**62:
         raise ValueError(f"value {v!r} is too large to encode as a public constant")
     return np.int64(scaled).view(np.uint64), k
+
+
+PUBLIC_ARRAY_BITS = 31  # an encoded public factor stays below 2^31, like x * 2^16 for |x| < 2^15
+
+
+def encode_public_array(values, precision_bits: int = PUBLIC_PRECISION_BITS) -> tuple[np.ndarray, int]:
+    """A public array as (ring integers, one common number of fractional bits k), by the rule of
+    :func:`encode_public`: k gives the smallest nonzero |value| about ``precision_bits`` significant
+    bits, as far as the largest, encoded, stays below 2^``PUBLIC_ARRAY_BITS`` (so that its product
+    with a shared value of |x| < 2^15 stays inside the truncation's bound).
+
+    Raises ``ValueError`` when a nonzero element would lose more than 1% of its value, which happens
+    only when the array spans more than about 2^24 (from its smallest to its largest magnitude).
+    """
+    arr = np.asarray(values, dtype=np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("values must be finite to encode in fixed point")
+    magnitude = np.abs(arr)
+    nonzero = magnitude[magnitude > 0]
+    if nonzero.size == 0:
+        return np.zeros(arr.shape, dtype=np.uint64), 0
+    wanted = precision_bits - 1 - int(np.floor(np.log2(nonzero.min())))
+    room = PUBLIC_ARRAY_BITS - 1 - int(np.floor(np.log2(nonzero.max())))
+    k = int(np.clip(min(wanted, room), 0, MAX_PUBLIC_BITS))
+    exact = arr * 2.0**k
+    scaled = np.round(exact)
+    if np.abs(scaled).max() >= 2**62:
+        raise ValueError(f"values up to {nonzero.max():g} are too large to encode as public constants")
+    mask = magnitude > 0
+    lost = np.abs(scaled[mask] - exact[mask]) > 0.01 * np.abs(exact[mask])
+    if lost.any():
+        worst = arr[mask][lost][np.argmin(np.abs(arr[mask][lost]))]
+        raise ValueError(
+            f"values: {worst:g} would lose more than 1% relative precision in fixed point beside "
+            f"{nonzero.max():g} in the same public array (one scale of {k} fractional bits for all); "
+            "rescale the array or set negligible elements to 0"
+        )
+    return scaled.astype(np.int64).view(np.uint64), k
 
 
 def decode(r, frac_bits: int = FRAC_BITS) -> np.ndarray:

@@ -2,8 +2,9 @@
 
 Linear operations (+, -, multiplication by an integer, sum, reshape, indexing, transpose) are local:
 each party transforms its own share. A product of two shared values (``*``, ``@``) costs one Beaver
-round and one truncation round (``MUL_ROUNDS = 2``); a product with a public real value costs one
-truncation round (``PUBLIC_MUL_ROUNDS = 1``). Every such step runs the per-party code of
+round and one truncation round (``MUL_ROUNDS = 2``); a product with a public real value or array
+costs one truncation round (``PUBLIC_MUL_ROUNDS = 1``), the public factor encoded with as many
+fractional bits as its precision needs (:func:`~ppml_lab.smpc.ring.encode_public`). Every such step runs the per-party code of
 :mod:`ppml_lab.smpc.protocol` for both parties (:meth:`~ppml_lab.smpc.transport.Transport.run`).
 All tensors of one computation share an :class:`MPCSession` (parties, dealer, transport).
 """
@@ -17,7 +18,7 @@ from numpy.random import Generator
 
 from ppml_lab.smpc import protocol
 from ppml_lab.smpc.dealer import TrustedDealer
-from ppml_lab.smpc.ring import FRAC_BITS, decode, encode, encode_public
+from ppml_lab.smpc.ring import FRAC_BITS, decode, encode, encode_public, encode_public_array
 from ppml_lab.smpc.sharing import share
 from ppml_lab.smpc.transport import Transport
 
@@ -138,8 +139,7 @@ class SharedTensor:
             enc, k = encode_public(float(other))
             raw = [s * enc for s in self.shares]
             return self._new(raw) if k == 0 else self._truncated(raw, k)
-        enc = encode(other)
-        return self._truncated([s * enc for s in self.shares])
+        return self._times_public(other, np.multiply)
 
     __rmul__ = __mul__
 
@@ -153,12 +153,18 @@ class SharedTensor:
             raw = self.session.run(lambda p, ch: protocol.beaver(ch, x[p], y[p], triple.part(p), np.matmul))
             z = self._truncated(raw)
             return z.reshape(-1) if vec else z
-        enc = encode(other)
-        return self._truncated([s @ enc for s in self.shares])
+        return self._times_public(other, np.matmul)
 
     def __rmatmul__(self, other) -> SharedTensor:
-        enc = encode(other)
-        return self._truncated([enc @ s for s in self.shares])
+        return self._times_public(other, lambda share, enc: enc @ share)
+
+    def _times_public(self, other, op) -> SharedTensor:
+        """A product with a public array, encoded like a public scalar (:func:`encode_public_array`:
+        k fractional bits, then truncated by k; refused if an element would lose more than 1%)."""
+        enc, k = encode_public_array(other)
+        with np.errstate(over="ignore"):
+            raw = [op(s, enc) for s in self.shares]
+        return self._new(raw) if k == 0 else self._truncated(raw, k)
 
     # --- opening ---------------------------------------------------------------------------------
     def reveal(self, to: tuple[int, ...] | None = None) -> np.ndarray:

@@ -40,3 +40,41 @@ def test_table_lists_every_figure_and_flags_misses():
 
 def test_lessons_benchmark_is_registered():
     assert "lessons" in available()
+
+
+def _run_main_with(monkeypatch, tmp_path, records):
+    """``python -m benchmarks fake`` where benchmark ``fake`` returns ``records``."""
+    import benchmarks.__main__ as cli
+
+    monkeypatch.setattr(cli, "available", lambda: ["fake"])
+    monkeypatch.setattr(cli, "run_benchmark", lambda name, fast=False: list(records))
+    monkeypatch.setattr(cli, "write_results", lambda name, recs: write_results(name, recs, tmp_path))
+    return cli.main(["fake"])
+
+
+def test_a_missed_target_fails_the_run_and_names_the_figure(monkeypatch, tmp_path, capsys):
+    records = [
+        Record("fast enough", 1.0, "s", baseline=2.0, target="ratio <= 1"),
+        Record("too slow", 3.0, "s", baseline=2.0, target="ratio <= 1"),
+        Record("no target", 5.0, "s"),
+    ]
+    assert _run_main_with(monkeypatch, tmp_path, records) == 1
+    err = capsys.readouterr().err
+    assert "missed: fake: too slow" in err.splitlines()
+    assert "fast enough" not in err and "no target" not in err
+
+
+def test_a_run_whose_targets_are_all_met_succeeds(monkeypatch, tmp_path, capsys):
+    records = [Record("fast enough", 1.0, "s", baseline=2.0, target="ratio <= 1"), Record("info", 5.0, "s")]
+    assert _run_main_with(monkeypatch, tmp_path, records) == 0
+    assert "missed" not in capsys.readouterr().err
+
+
+def test_the_readme_describes_only_figures_the_smpc_benchmark_reports():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "benchmarks" / "README.md").read_text(encoding="utf-8")
+    (row,) = [line for line in readme.splitlines() if line.startswith("| `smpc_lr` |")]
+    assert "Beaver matmul" not in row  # a figure the benchmark stopped reporting
+    for figure in ("50×", "10%", "1 point", "CrypTen"):
+        assert figure in row

@@ -137,7 +137,7 @@ CLOSED_FORMS = {
     ),
     "polynomial-levels": lambda p: math.ceil(math.log2(p["degree"] + 1)),
     "smpc-lr-rounds": lambda p: p["iterations"] * (2 + p["sigmoid_rounds"] + 2),
-    "smpc-lr-bytes": lambda p: 8 * (7 * p["n"] + 2 * p["d"]),
+    "smpc-lr-bytes": lambda p: 8 * (6 * p["n"] + 2 * p["d"]),
     "smpc-network-seconds": lambda p: (
         p["rounds"] * p["rtt_seconds"] + 8 * p["bytes_sent"] / p["bandwidth_bits_per_s"]
     ),

@@ -1,11 +1,13 @@
 """Secure comparison against plaintext, and the MAC check against tampering."""
 
+import ast
+import inspect
 import secrets
 
 import numpy as np
 import pytest
 
-from ppml_lab.smpc import MPCSession
+from ppml_lab.smpc import MPCSession, SharedTensor, comparison, network
 from ppml_lab.smpc.authenticated import PRIME, AuthenticatedSharing, MACCheckError
 from ppml_lab.smpc.comparison import RELU_ROUNDS, SIGN_ROUNDS, less_than, less_than_zero, relu
 
@@ -55,3 +57,29 @@ def test_mac_check_rejects_every_tampered_opening():
             auth.open(x)
         detected += 1
     assert detected == 1000
+
+
+def literal_shifts(source: str) -> list[int]:
+    """Line numbers of the shifts in ``source`` by a literal number (instead of a named constant)."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.LShift, ast.RShift)):
+            amounts = [n for n in ast.walk(node.right) if isinstance(n, ast.Constant) and n.value == 16]
+            lines += [n.lineno for n in amounts]
+    return lines
+
+
+def test_comparison_scales_by_frac_bits_not_a_literal_16():
+    source = inspect.getsource(comparison)
+    assert literal_shifts(source) == []
+    body = inspect.getsource(comparison.less_than_zero)
+    assert "FRAC_BITS" in {n.id for n in ast.walk(ast.parse(body)) if isinstance(n, ast.Name)}
+
+
+def test_the_dealer_and_the_reach_of_reveal_to_are_documented():
+    doc = " ".join(network.__doc__.split())
+    assert "launcher" in doc and "trusted dealer" in doc  # who deals in the two-process run
+    assert "hands each bank its own data" in doc  # and that the same process hands out the data
+    reveal = " ".join(SharedTensor.reveal.__doc__.split())
+    assert "``to`` decides which messages are sent" in reveal and "counters" in reveal
+    assert "not an access control" in reveal

@@ -1,6 +1,8 @@
 """SMPC engine: ring arithmetic, sharing, Beaver products, truncation, secure LR, PSI, counters."""
 
+import ast
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -205,3 +207,25 @@ def test_psi_returns_exactly_the_intersection_and_hides_raw_identifiers():
 def test_bad_arguments_name_the_problem(call, argument):
     with pytest.raises(ValueError, match=argument):
         call()
+
+
+def unused_protocol_steps(protocol_source: str, other_sources: list[str]) -> list[str]:
+    """Public functions of the protocol core that no other module of the package calls or imports."""
+    defined = {
+        n.name for n in ast.parse(protocol_source).body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")
+    }
+    used: set[str] = set()
+    for source in other_sources:
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "protocol":
+                used.add(node.attr)
+            elif isinstance(node, ast.ImportFrom) and node.module == "ppml_lab.smpc.protocol":
+                used.update(alias.name for alias in node.names)
+    return sorted(defined - used)
+
+
+def test_every_step_of_the_protocol_core_is_used():
+    package = Path(__file__).resolve().parents[2] / "ppml_lab"
+    core = package / "smpc" / "protocol.py"
+    others = [p.read_text(encoding="utf-8") for p in sorted(package.rglob("*.py")) if p != core]
+    assert unused_protocol_steps(core.read_text(encoding="utf-8"), others) == []

@@ -77,3 +77,25 @@ def test_secure_lr_above_131072_rows_moves_and_matches_plaintext():
     w = train_plaintext_poly_lr(np.hstack([X, np.ones((n, 1))]), y, 1.0, 2)
     assert np.abs(w).max() > 0.1
     assert np.allclose(model.coef_, w, rtol=0.01, atol=2e-3), (model.coef_, w)
+
+
+@pytest.mark.parametrize("value", [1 / 35_000, 1e-6])
+def test_a_public_array_keeps_its_precision_like_a_public_scalar(value):
+    # with 16 fractional bits, 1/35,000 would be 6.8% too large and 1e-6 would be 0
+    s = MPCSession()
+    x = np.array([1.0, -2.0, 3.0]) * 4096
+    public = np.full(3, value)
+    assert np.allclose((s.share(x) * public).reveal(), x * value, rtol=1e-2, atol=0)
+    assert np.allclose((public * s.share(x)).reveal(), x * value, rtol=1e-2, atol=0)
+    assert np.allclose((s.share(x) @ public).reveal(), x @ public, rtol=1e-2, atol=0)
+    M = np.full((2, 3), value)
+    assert np.allclose((M @ s.share(x)).reveal(), M @ x, rtol=1e-2, atol=0)
+    assert np.allclose((s.share(np.vstack([x, x])) @ public).reveal(), M @ x, rtol=1e-2, atol=0)
+
+
+def test_a_public_array_that_would_lose_more_than_one_percent_is_refused():
+    s = MPCSession()
+    with pytest.raises(ValueError, match="1% relative precision"):
+        s.share(np.ones(2)) * np.array([1.0, 1e-30])
+    with pytest.raises(ValueError, match="1% relative precision"):
+        np.array([[1e4, 1e-9]]) @ s.share(np.ones(2))

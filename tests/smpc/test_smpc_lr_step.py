@@ -6,11 +6,14 @@ import pytest
 
 from ppml_lab.smpc import (
     FRAC_BITS,
+    ROUNDS_PER_ITERATION,
+    SecureLogisticRegression,
     Transport,
     TrustedDealer,
     decode,
     encode,
     plaintext_lr_step,
+    protocol_minimum_bytes,
     reconstruct,
     secure_lr_step,
     share,
@@ -58,3 +61,25 @@ def test_secure_step_refuses_one_triple_for_both_products():
     t = TrustedDealer(2).elementwise_triple(X.shape)
     with pytest.raises(ValueError, match="two different Beaver triples"):
         _step(X, y, w, 0.5, triples=(t, t))
+
+
+def test_secure_step_refuses_a_step_that_loses_more_than_one_percent():
+    # lr / n = 1 / 35,000 with 16 fractional bits is 2 units of 2^-16: a step 1.068 times too large
+    X, y, w = _data(6, 35_000, 1)
+    with pytest.raises(ValueError, match="1% relative precision"):
+        _step(X, y, w, 1.0)
+
+
+@pytest.mark.parametrize("iterations", [1, 3])
+def test_online_bytes_are_the_protocol_minimum_per_iteration(iterations):
+    # the values each iteration must open, from the shapes: w - B (d), u + r (n), the sigmoid's
+    # z - a, z^2 + r', z^2 - a', output + r'' (4n), e - B' (n), g + r''' (d); 8 bytes each
+    gen = np.random.default_rng(7)
+    parts = [(gen.normal(size=(m, 5)), (gen.random(m) < 0.3).astype(float)) for m in (180, 120)]
+    model = SecureLogisticRegression(n_iterations=iterations).fit_horizontal(parts)
+    n, d = 300, 6  # with the bias column
+    assert protocol_minimum_bytes(n, d) == 8 * (6 * n + 2 * d)
+    for ch in model.session.transport.channels:
+        reveal = 8 * d  # opening the trained weights, once
+        assert ch.bytes_sent["online"] == iterations * protocol_minimum_bytes(n, d) + reveal
+        assert ch.rounds["online"] == iterations * ROUNDS_PER_ITERATION + 1

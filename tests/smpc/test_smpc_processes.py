@@ -80,3 +80,8 @@ def test_in_process_and_two_processes_run_the_same_protocol(two_banks):
         online = ch.bytes_sent["online"] + ch.rounds["online"] * two_d
         assert online == parties[p].bytes_sent["online"]
         assert ch.bytes_sent["input"] + 2 * two_d + one_d == parties[p].bytes_sent["input"]  # X, y, X - A
+        # the dealer's material, each array once: A (n, d) for the whole training, then per iteration
+        # B, C, B', C' (d + n + n + d), two truncation triples (3n + 3d), the sigmoid's a, a^2, a2,
+        # a2 a (4n) and its two truncation triples (6n)
+        n, d = len(Xa) + len(Xb), Xa.shape[1]
+        assert ch.total_bytes("offline") == parties[p].offline_bytes == 8 * (n * d + iters * (15 * n + 5 * d))

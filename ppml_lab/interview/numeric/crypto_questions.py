@@ -103,12 +103,12 @@ def smpc_lr_rounds(rng: random.Random) -> tuple[str, dict, float]:
     functions=("ppml_lab.smpc.lr_protocol.protocol_minimum_bytes",),
 )
 def smpc_lr_bytes(rng: random.Random) -> tuple[str, dict, float]:
-    """Bytes one party opens per iteration: 8 (7n + 2d)."""
+    """Bytes one party opens per iteration: 8 (6n + 2d)."""
     from ppml_lab.smpc.lr_protocol import protocol_minimum_bytes
 
     p = {"n": pick(rng, [100, 1000, 5000]), "d": pick(rng, [10, 30, 100])}
     text = (
-        f"In the two-party logistic regression on n = {p['n']} rows and d = {p['d']} features, each party opens seven "
+        f"In the two-party logistic regression on n = {p['n']} rows and d = {p['d']} features, each party opens six "
         "length-n and two length-d vectors of 64-bit shares per iteration. How many bytes does one party send per iteration?"
     )
     return text, p, protocol_minimum_bytes(p["n"], p["d"])
