@@ -8,11 +8,13 @@ Accuracy of one attempt (a fraction in [0, 1]):
   without self-assessment counts for time but not for accuracy.
 
 Days are UTC calendar days of the attempt's timestamp. :func:`plot_progress` builds the figure
-without pyplot, so a notebook shows the returned figure once and the CLI can save it with Agg.
+without pyplot (no global figure state), so a notebook shows the returned figure once, as a PNG,
+and the CLI saves it with the Agg canvas.
 """
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,11 +22,22 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
 from ppml_lab.interview.session import DRILL_PREFIX, NUMERIC_PREFIX, History
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
+
+
+class ProgressFigure(Figure):
+    """A figure that a notebook displays as a PNG by itself, whatever pyplot's state."""
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        FigureCanvasAgg(self).print_png(buffer)
+        return buffer.getvalue()
 
 
 @dataclass(frozen=True)
@@ -85,11 +98,10 @@ def plot_progress(history: History | Sequence[dict], ax: Sequence[Axes] | None =
     figure displays inline when it is the cell's last expression.
     """
     from matplotlib.dates import DateFormatter, DayLocator
-    from matplotlib.figure import Figure
 
     data = daily_progress(history)
     if ax is None:
-        fig = Figure(figsize=(10, 7), layout="constrained")
+        fig = ProgressFigure(figsize=(10, 7), layout="constrained")
         acc_ax, time_ax = fig.subplots(2, 1, sharex=True)
     else:
         if len(ax) != 2:
@@ -127,8 +139,6 @@ def plot_progress(history: History | Sequence[dict], ax: Sequence[Axes] | None =
 
 def save_progress_plot(history: History | Sequence[dict], path: Path | str, *, force: bool = False) -> Path:
     """Write :func:`plot_progress` as a PNG to ``path``; an existing file is refused unless ``force``."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
     target = Path(path)
     if target.suffix.lower() != ".png":
         raise ValueError(f"plot path must end in .png, got {str(target)!r}")

@@ -77,6 +77,10 @@ def test_plot_has_one_line_per_topic_with_that_data(tmp_path):
     assert texts == ["cost-model", "drills", "numeric-dp", "smpc"]
 
 
+def test_figure_shows_itself_as_png_in_a_notebook(tmp_path):
+    assert plot_progress(_history(tmp_path))._repr_png_()[:8] == PNG_MAGIC
+
+
 def test_plot_draws_on_given_axes(tmp_path):
     fig = Figure()
     axes = fig.subplots(1, 2)
