@@ -212,6 +212,8 @@ def run(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO | Non
         for topic, s in rows.items():
             if topic.startswith("numeric-"):
                 cov = f"{100 * s['coverage']:.0f}% right"
+            elif topic == "drills":  # the topic ppml_lab.interview.mock records drills under
+                cov = f"{100 * s['coverage']:.0f}% with full marks"
             elif s["assessed"] == 0:
                 cov = "not self-assessed"
             else:

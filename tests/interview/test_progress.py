@@ -117,6 +117,7 @@ def test_cli_progress_plot_default_path_and_refusal(tmp_path, monkeypatch):
     code, text = _run("--progress", "--plot", "--history", str(h.path))
     assert code == 0, text
     assert "numeric-dp" in text  # the per-topic numbers are still printed
+    assert "drills                       2 attempt(s), 50% with full marks" in text
     default = tmp_path / "interview-progress.png"
     assert default.read_bytes()[:8] == PNG_MAGIC
     before = default.read_bytes()
