@@ -13,6 +13,11 @@ appended to the same history.
 ``--review`` asks again what the history says is due: each question sits in a Leitner box
 (1-5, up one on a pass, back to 1 on a miss) and is due 1, 2, 4, 8 or 16 days after its last
 attempt (see :mod:`ppml_lab.interview.review`).
+
+``--mock`` runs one interview in order: a design question (self-assessed), a numeric question
+(checked) and a coding drill (graded by ``autograder.drills``), then a report that keeps what was
+checked apart from what was self-assessed, with each part's time against its share of ``--minutes``.
+``--progress --plot [PATH]`` also draws accuracy and time per question by day into a PNG.
 """
 
 from __future__ import annotations
@@ -94,6 +99,68 @@ def run_numeric(
     return 0
 
 
+def load_drills() -> tuple[object | None, str]:
+    """``(autograder.drills, "")`` or ``(None, why it cannot be used)``; imported only when needed."""
+    try:
+        import autograder.drills as drills
+    except ImportError as exc:
+        return None, f"autograder.drills is not available ({exc})"
+    missing = [name for name in ("DRILLS", "start", "grade") if not hasattr(drills, name)]
+    if missing:
+        return None, f"autograder.drills lacks {missing}"
+    return drills, ""
+
+
+def run_mock(args: argparse.Namespace, stdin: TextIO, out: TextIO, bank: list, history, drills=None) -> int:
+    """The ``--mock`` interview; ``drills`` (default: :func:`load_drills`) grades the coding part."""
+    from ppml_lab.interview import HistoryError
+    from ppml_lab.interview.mock import MockInterview
+
+    reason = ""
+    if drills is None:
+        drills, reason = load_drills()
+    try:
+        mock = MockInterview(
+            bank,
+            history,
+            stdin,
+            out,
+            minutes=args.minutes,
+            seed=args.seed,
+            drills=drills,
+            drills_error=reason or "no drill runner was given",
+            answer_file=None if args.answer_file is None else Path(args.answer_file),
+            answer_dir=None if args.answer_dir is None else Path(args.answer_dir),
+            interactive=not args.non_interactive,
+            role=args.role,
+            topics=args.topic,
+            difficulty=args.difficulty,
+        )
+        mock.run()
+    except (ValueError, HistoryError) as exc:
+        print(f"ppml-lab interview: {exc}", file=out)
+        return 2
+    return 0
+
+
+def _plot(args: argparse.Namespace, history, out: TextIO) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from ppml_lab.interview.progress import save_progress_plot
+
+    try:
+        path = save_progress_plot(history, args.plot, force=args.force)
+    except FileExistsError as exc:
+        print(f"ppml-lab interview: --plot: {exc}", file=out)
+        return 2
+    except ValueError as exc:
+        print(f"ppml-lab interview: --plot: {exc}", file=out)
+        return 2
+    print(f"progress plot written to {path}", file=out)
+    return 0
+
+
 def run(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO | None = None) -> int:
     """Run the session described by ``args``; return an exit code."""
     from ppml_lab.interview import (
@@ -108,6 +175,19 @@ def run(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO | Non
 
     stdin = stdin or sys.stdin
     out = out or sys.stdout
+    if args.plot and not args.progress:
+        print("ppml-lab interview: --plot draws the progress: use it with --progress", file=out)
+        return 2
+    clash = [
+        o
+        for o, on in (("--numeric", args.numeric), ("--review", args.review), ("--progress", args.progress))
+        if on
+    ]
+    if args.mock and clash:
+        print(
+            f"ppml-lab interview: --mock runs its own parts; it cannot be combined with {clash[0]}", file=out
+        )
+        return 2
     if args.numeric:
         return run_numeric(args, stdin, out)
     try:
@@ -132,14 +212,16 @@ def run(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO | Non
         for topic, s in rows.items():
             if topic.startswith("numeric-"):
                 cov = f"{100 * s['coverage']:.0f}% right"
-            elif topic.startswith("drill-"):
+            elif topic.startswith("drill-"):  # ppml-lab drill and the mock record drills by engine
                 cov = f"{100 * s['coverage']:.0f}% of test cells with full marks"
             elif s["assessed"] == 0:
                 cov = "not self-assessed"
             else:
                 cov = f"{100 * s['coverage']:.0f}% of rubric points"
             print(f"{topic:28s} {int(s['attempts'])} attempt(s), {cov}", file=out)
-        return 0
+        return _plot(args, history, out) if args.plot and rows else 0
+    if args.mock:
+        return run_mock(args, stdin, out, bank, history)
     role, topics, difficulty, n = args.role, args.topic, args.difficulty, args.n
     if args.review:
         from ppml_lab.interview.numeric import GENERATORS, generate
@@ -263,4 +345,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--review", action="store_true", help="ask the questions due again (Leitner boxes over the history)"
     )
+    parser.add_argument(
+        "--plot",
+        nargs="?",
+        const="interview-progress.png",
+        metavar="PATH",
+        help="with --progress: draw accuracy and time by day into this PNG (default interview-progress.png)",
+    )
+    parser.add_argument("--force", action="store_true", help="let --plot replace an existing file")
+    parser.add_argument(
+        "--mock",
+        action="store_true",
+        help="a mock interview: design question, numeric question, coding drill",
+    )
+    parser.add_argument(
+        "--minutes", type=_positive_minutes, default=45.0, help="time budget of --mock (default 45)"
+    )
+    parser.add_argument("--answer-dir", help="--mock: folder of drill answer files (an existing one is used)")
     parser.set_defaults(func=run)
+
+
+def _positive_minutes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--minutes must be a number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"--minutes must be > 0 and finite, got {text!r}")
+    return value

@@ -21,8 +21,10 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from ppml_lab.interview.session import DRILL_PREFIX  # a drill: covered = its test cells with full marks
+
 BOXES = 5
-DRILL_PREFIX = "drill:"  # a coding drill: covered lists its test cells with full marks
+
 INTERVAL_DAYS = {1: 1, 2: 2, 3: 4, 4: 8, 5: 16}
 
 

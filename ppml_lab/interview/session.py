@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ppml_lab.interview.numeric.core import NumericQuestion
 
 NUMERIC_PREFIX = "numeric:"
+DRILL_PREFIX = "drill:"
 HISTORY_ENV_VAR = "PPML_LAB_INTERVIEW_HISTORY"
 HINT_LABEL = "hint (a keyword check, not a grade)"
 
