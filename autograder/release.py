@@ -161,8 +161,8 @@ They are not in this edition.
 
 The library's source is readable, as in any textbook's companion code: open it in
 `.venv/lib/python3.11/site-packages/ppml_lab/`. Read it to learn; do not paste it. A notebook's
-answers must be your own code: the grader compares them with the library and flags copies, and an
-exercise that forbids a library function checks that it is not called.
+answers must be your own code: the grader compares each function you write with the library's and
+flags copies for your instructor.
 
 ## Check your work
 
@@ -183,14 +183,26 @@ def build_edition(dest: Path | str, *, root: Path = ROOT) -> Edition:
     inside = [root / name for name in ("course", "solutions", "ppml_lab")]
     if path == root or any(d == path or d in path.parents for d in inside):
         raise ReleaseError(f"destination {str(path)!r} is the kit or one of its source folders: choose another")
+    created = not path.exists()
     path.mkdir(parents=True, exist_ok=True)
-    notebooks = _copy_course(root, path)
-    lessons = [nb.parent.name for nb in notebooks]
-    version = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
-    readme = student_readme(lessons, f"ppml_lab-{version}-py3-none-any.whl")
-    wheel = build_wheel(root, path / "wheels", readme)
-    (path / "README.md").write_text(student_readme(lessons, wheel.name), encoding="utf-8")
-    shutil.copy2(root / "constraints.txt", path / "constraints.txt")
-    (path / "install.sh").write_text(INSTALL_SH.format(wheel=wheel.name), encoding="utf-8")
-    (path / "install.sh").chmod(0o755)
+    try:
+        notebooks = _copy_course(root, path)
+        lessons = [nb.parent.name for nb in notebooks]
+        version = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+        readme = student_readme(lessons, f"ppml_lab-{version}-py3-none-any.whl")
+        wheel = build_wheel(root, path / "wheels", readme)
+        (path / "README.md").write_text(student_readme(lessons, wheel.name), encoding="utf-8")
+        shutil.copy2(root / "constraints.txt", path / "constraints.txt")
+        (path / "install.sh").write_text(INSTALL_SH.format(wheel=wheel.name), encoding="utf-8")
+        (path / "install.sh").chmod(0o755)
+    except BaseException:
+        # the folder was empty: everything in it is a half-built edition, removed so a retry is not refused
+        for child in path.iterdir():
+            if child.is_dir():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+        if created:
+            path.rmdir()
+        raise
     return Edition(path, notebooks, wheel)

@@ -108,11 +108,11 @@ def _secrets() -> dict[str, set[str]]:
     # notebook or the library shows, or a long one they quote inside a line of theirs.
     known = _visible_lines() | {x.strip() for p in (ROOT / "ppml_lab").rglob("*.py")
                                 for x in p.read_text(encoding="utf-8").splitlines()}
-    long_known = [k for k in known if len(k) >= LONG_LINE]
+    long_known = "\n".join(k for k in known if len(k) >= LONG_LINE)
 
     def secret(line: str, minimum: int) -> bool:
         return len(line) >= minimum and line not in known and not (
-            len(line) >= LONG_LINE and any(line in k for k in long_known))
+            len(line) >= LONG_LINE and line in long_known)
 
     return {
         "hidden test": {s for s in hidden if secret(s, MIN_LINE)},
@@ -131,6 +131,15 @@ def test_a_folder_with_anything_in_it_is_refused_and_left_alone(tmp_path, capsys
     (tmp_path / "file").write_text("x")
     assert main(["release", str(tmp_path / "file")]) == 2
     assert "is a file" in capsys.readouterr().err
+
+
+def test_a_released_notebook_still_holding_answers_is_refused_and_nothing_is_left(tmp_path):
+    kit = tmp_path / "kit"
+    (kit / "course" / A).mkdir(parents=True)
+    (kit / "course" / A / f"{A}.ipynb").write_text('{"cells": [{"source": "### BEGIN SOLUTION"}]}')
+    with pytest.raises(ReleaseError, match="BEGIN SOLUTION"):
+        build_edition(tmp_path / "edition", root=kit)
+    assert not (tmp_path / "edition").exists()
 
 
 def test_the_edition_holds_the_notebooks_the_library_and_how_to_install(edition):
