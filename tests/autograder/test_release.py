@@ -29,7 +29,7 @@ from autograder.pipeline import ROOT, list_assignments
 from autograder.release import INSTRUCTOR_COMMANDS, ReleaseError, build_edition
 from autograder.testing import source_notebook
 from ppml_lab.cli import main
-from ppml_lab.cli.visible_checks import HIDDEN_NOTE
+from ppml_lab.cli.visible_checks import HIDDEN_NOTE, default_notebook
 
 A = "00_orientation"
 MIN_LINE = 8  # shorter lines (`return x`, `pass`) are not telling
@@ -157,6 +157,11 @@ def test_the_edition_holds_the_notebooks_the_library_and_how_to_install(edition)
         assert step in install
     readme = (edition.root / "README.md").read_text()
     assert "sh install.sh" in readme and "flags copies" in readme and "Hidden tests run at grading" in readme
+
+
+def test_check_finds_a_lesson_from_the_edition_or_its_course_folder(edition):
+    expected = edition.root / "course" / A / f"{A}.ipynb"
+    assert default_notebook(A, edition.root) == expected == default_notebook(A, edition.root / "course")
 
 
 def test_no_hidden_test_solution_or_corpus_line_is_anywhere_in_the_edition(edition):

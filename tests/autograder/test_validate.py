@@ -2,8 +2,8 @@
 
 Filled with the master's answers, a lesson's notebook from ``course/`` validates; left blank, it is
 reported as failing (its answer stubs raise), and nbgrader does not crash. Validate runs every cell,
-so a lesson costs a full run even in fast mode: three lessons are validated here (00, 01 and 07, the
-short ones, covering DP, federated telemetry and the orientation), not all eleven.
+so a lesson costs a full run even in fast mode: three lessons are validated here (00 orientation,
+01 central DP, 07 local DP on device telemetry), not all eleven.
 """
 
 from __future__ import annotations
