@@ -7,6 +7,10 @@ every test cell, grouped by question; for a cell that lost marks, its error mess
 autograded notebook after ``autograder.feedback.HideHiddenTests`` has removed the hidden tests and
 the tracebacks quoting them) and, when the failing line is one of the cell's visible checks, that
 line; and the rubric of each manually graded answer, which no autograder scores.
+
+Without the lesson's master notebook (the student edition has no ``solutions/``), there are no
+hidden tests to run: the check runs the visible checks only (``ppml_lab.cli.visible_checks``) and
+its report says that hidden tests run at grading.
 """
 
 from __future__ import annotations
@@ -23,10 +27,11 @@ from nbformat import NotebookNode
 from autograder.feedback import BEGIN, HideHiddenTests, is_test_cell
 from autograder.grade import GradeOptions, grade, resolve_grading_dir
 from autograder.gradebook import History
-from autograder.pipeline import ROOT, list_assignments
+from autograder.pipeline import ROOT, SOURCE_DIR, list_assignments
 from autograder.reports import cell_layout, manual_layout
 from autograder.sandbox import Limits
 from autograder.testing import is_manual, source_notebook
+from ppml_lab.cli.visible_checks import VisibleReport, check_visible
 
 STUDENT = "self-check"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -176,13 +181,25 @@ def rubrics(assignment: str) -> list[ManualAnswer]:
     return found
 
 
+def has_masters(source_dir: Path = SOURCE_DIR) -> bool:
+    """True when ``source_dir`` holds master notebooks (solutions and hidden tests): not a student's copy."""
+    return any(Path(source_dir).glob("*/*.ipynb"))
+
+
 def check(assignment: str, notebook: Path | str | None = None, *, grading_dir: Path | str | None = None,
-          fast: bool = False, limits: Limits | None = None) -> CheckReport:
+          fast: bool = False, limits: Limits | None = None,
+          source_dir: Path = SOURCE_DIR) -> CheckReport | VisibleReport:
     """Grade the learner's ``notebook`` of ``assignment`` as ``ppml-lab grade`` would and report it.
 
     Grading happens in ``grading_dir`` (default ``self-check/`` inside the grading folder: its own
-    gradebook, never a class's), which keeps the calibrated tamper canaries between checks.
+    gradebook, never a class's), which keeps the calibrated tamper canaries between checks. When
+    ``source_dir`` holds no master notebook (the student edition), only the visible checks run.
     """
+    if not has_masters(source_dir):
+        default = ROOT / "course" / assignment / f"{assignment}.ipynb"
+        cell_seconds = (limits or Limits()).cell_seconds
+        return check_visible(assignment, notebook or (default if default.is_file() else None), fast=fast,
+                             cell_timeout=cell_seconds)
     path, nb = read_learner_notebook(assignment, notebook)
     gdir = Path(grading_dir).resolve() if grading_dir else resolve_grading_dir(None) / "self-check"
     with tempfile.TemporaryDirectory(prefix="ppml-lab-check-") as tmp:

@@ -12,9 +12,10 @@ from test_feedback import secret_lines
 
 from autograder import samples
 from autograder.pipeline import ROOT
-from autograder.selfcheck import STUDENT
+from autograder.selfcheck import STUDENT, check
 from autograder.testing import notebook_with_answers, read_grades, solution_answers
 from ppml_lab.cli import main
+from ppml_lab.cli.visible_checks import HIDDEN_NOTE, VisibleReport
 
 A = "00_orientation"
 # The smallest class, but 1 for an empty table: passes the visible checks, fails a hidden one.
@@ -72,3 +73,26 @@ def test_check_prints_ppml_lab_grades_marks_the_reasons_and_the_rubric_but_no_hi
     assert "Plain FL is not private" not in out
     secrets = secret_lines(A)
     assert secrets and sorted(s for s in secrets if s in out) == []
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_without_the_master_notebooks_the_check_runs_the_visible_checks_and_says_hidden_tests_run_later(tmp_path):
+    """The student edition has no solutions/: simulated by an empty folder of masters."""
+    nb = notebook_with_answers(A, {**solution_answers(A), "rr_epsilon": samples.ORIENTATION_WRONG_RR,
+                                   "k_anonymity": WRONG_EMPTY_K})
+    path = tmp_path / "work" / "my_work.ipynb"
+    path.parent.mkdir()
+    nbformat.write(nb, path)
+    (tmp_path / "no-solutions").mkdir()
+    report = check(A, path, fast=True, source_dir=tmp_path / "no-solutions")
+    assert isinstance(report, VisibleReport)
+    # WRONG_EMPTY_K passes the visible checks (only a hidden test catches it): 7/9, where grading gives 4/9
+    assert {c.grade_id: (c.score, c.max_score) for c in report.cells} == {
+        "test_threat_model": (3.0, 3.0), "test_rr_epsilon_values": (0.0, 2.0),
+        "test_rr_epsilon_edges": (1.0, 1.0), "test_k_anonymity": (3.0, 3.0)}
+    out = "\n".join(report.lines())
+    assert "visible checks only: 7/9 automatic marks" in out and HIDDEN_NOTE in out
+    assert "test_rr_epsilon_values: 0/2 FAILED" in out and "AssertionError" in out
+    assert "manually graded interview_threat_models (3 points): pending" in out
+    assert not list((tmp_path / "work").glob("*grading*")), "a visible check grades nothing"
