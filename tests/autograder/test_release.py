@@ -188,6 +188,7 @@ def filled_notebook(released: Path, lesson: str, *, leave_blank: tuple[str, ...]
     return nb
 
 
+@pytest.mark.slow
 def test_the_wheel_installs_in_a_fresh_environment_and_lesson_00_runs_there(edition, tmp_path):
     env_dir = tmp_path / "student-venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
