@@ -285,7 +285,7 @@ class MockInterview:
         if result.timed_out:
             outcome += f", timed out (limit {result.limit_seconds:g} s)"
         else:
-            outcome += f", ran {ran:.1f} s of {result.limit_seconds:g} s"
+            outcome += f", answer written in {ran:.1f} s of its {result.limit_seconds:g} s limit"
         try:
             text = Path(path).read_text(encoding="utf-8", errors="replace")
         except OSError:
