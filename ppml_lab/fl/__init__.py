@@ -36,11 +36,11 @@ from ppml_lab.fl.partition import (
     skew_report,
 )
 from ppml_lab.fl.personalization import fedper_aggregate, fedper_split, fine_tune_accuracy
+from ppml_lab.fl.registry import STRATEGIES, make_strategy
 from ppml_lab.fl.robust import coordinate_median, krum, krum_scores, robust_aggregate, trimmed_mean
 from ppml_lab.fl.server import History, Server
 from ppml_lab.fl.simulation import InProcessTransport, run_simulation
 from ppml_lab.fl.strategy import (
-    STRATEGIES,
     ClusteredFedAvg,
     FedAdam,
     FedAvg,
@@ -50,7 +50,6 @@ from ppml_lab.fl.strategy import (
     FedTrimmedAvg,
     FedYogi,
     Krum,
-    make_strategy,
 )
 
 __all__ = [

@@ -18,8 +18,8 @@ from ppml_lab._checks import check_choice, check_float, check_int
 from ppml_lab.fl.client import TorchClient
 from ppml_lab.fl.parameters import Parameters, get_parameters
 from ppml_lab.fl.partition import scanner_profiles
+from ppml_lab.fl.registry import STRATEGIES, make_strategy
 from ppml_lab.fl.server import History
-from ppml_lab.fl.strategy import STRATEGIES, make_strategy
 from ppml_lab.models import LogisticRegressionModel, SmallCNN
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ppml_lab._checks import check_choice, check_float, check_int, check_probability
+from ppml_lab._checks import check_float, check_int, check_probability
 from ppml_lab.fl.aggregation import Aggregator
 from ppml_lab.fl.parameters import Parameters, flatten
 from ppml_lab.fl.robust import coordinate_median, krum, trimmed_mean
@@ -247,27 +247,3 @@ class ClusteredFedAvg(FedAvg):
                 self.models[g] = self.aggregator.aggregate([p for p, _ in members], [n for _, n in members])
         # the global model (for reporting and for clients never seen) is the average over everybody
         return super().aggregate_fit(server_round, current, results)
-
-
-STRATEGIES = {
-    "fedavg": FedAvg,
-    "fedprox": FedProx,
-    "fedavgm": FedAvgM,
-    "fedadam": FedAdam,
-    "fedyogi": FedYogi,
-    "fedmedian": FedMedian,
-    "fedtrimmedavg": FedTrimmedAvg,
-    "krum": Krum,
-    "clustered": ClusteredFedAvg,
-    "dpfedavg": None,  # ppml_lab.fl.dp.DPFedAvg, imported on demand
-}
-
-
-def make_strategy(name: str, **kwargs) -> FedAvg:
-    """A strategy by name (the names of ``STRATEGIES``), e.g. for a command line or a Flower run config."""
-    name = check_choice("name", name, list(STRATEGIES))
-    if name == "dpfedavg":
-        from ppml_lab.fl.dp import DPFedAvg
-
-        return DPFedAvg(**kwargs)
-    return STRATEGIES[name](**kwargs)
