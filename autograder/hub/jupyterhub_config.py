@@ -7,8 +7,9 @@ small class on one host, bound to 127.0.0.1:
   (``PPML_LAB_HUB_PASSWORD``, default ``ppml-lab``);
 * servers: SimpleLocalProcessSpawner, every user's server a process of the account that runs the hub,
   with its home folder ``<hub folder>/home/<user>`` (no system user is created);
-* the instructor (``PPML_LAB_HUB_INSTRUCTOR``, default ``instructor``) is a hub admin whose server has
-  the formgrader and the kit's grading configuration (``autograder/nbgrader_config.py``); students
+* the instructor (``PPML_LAB_HUB_INSTRUCTOR``, default ``instructor``) is a hub admin whose server
+  opens on the kit's folder, with the formgrader and the kit's grading configuration
+  (``autograder/nbgrader_config.py``, loaded by ``~/.jupyter/nbgrader_config.py``); students
   (``PPML_LAB_HUB_STUDENTS``, comma separated, default ``student1,student2``) get the Assignments tab
   only; everyone's kernel is the kit's ``ppml-lab`` kernel;
 * nbgrader's exchange (release, fetch, submit, collect) is the folder ``<hub folder>/exchange``.
@@ -88,7 +89,9 @@ def prepare_home(spawner) -> None:
     config.mkdir(parents=True, exist_ok=True)
     spawner.environment["JUPYTER_CONFIG_DIR"] = str(config)
     if spawner.user.name == INSTRUCTOR:
-        target = home / "nbgrader_config.py"
+        # The formgrader serves only a course folder inside the server's root: the kit is the course.
+        spawner.notebook_dir = str(ROOT)
+        target = config / "nbgrader_config.py"
         if not target.exists():  # an instructor's own edits are kept
             target.write_text(_INSTRUCTOR_NBGRADER)
     else:

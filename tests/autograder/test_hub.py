@@ -7,7 +7,8 @@ servers, behind the proxy: nbgrader's assignment-list endpoints (what JupyterLab
 calls) fetch and submit, and the contents API saves the filled notebook. The instructor's steps are
 the commands an instructor types in a terminal of their server (``nbgrader release_assignment``,
 ``nbgrader collect``, ``ppml-lab grade --export``), run here as processes with that server's home
-folder and settings. At the end the hub is stopped and no process it started is left.
+folder and settings; then the instructor's formgrader (its REST API, what its pages call) lists the
+graded submissions and records a manual grade in the gradebook. At the end the hub is stopped and no process it started is left.
 """
 
 import csv
@@ -27,6 +28,7 @@ from pathlib import Path
 import nbformat
 import psutil
 import pytest
+from nbgrader.api import Gradebook
 
 from autograder.pipeline import ROOT
 
@@ -35,6 +37,7 @@ COURSE = "ppml-lab"
 BIN = Path(sys.executable).parent
 CONFIG = ROOT / "autograder" / "hub" / "jupyterhub_config.py"
 STUDENTS = ("alice", "bob")
+WRITTEN = "interview_threat_models"  # the answer graded by hand (3 points)
 LEFT_AS_STUB = "k_anonymity"  # bob answers every question but this one (3 of the 9 automatic points)
 
 
@@ -62,21 +65,24 @@ class Hub:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         req = urllib.request.Request(self.url + path, data=data, headers=headers, method=method)
         with urllib.request.urlopen(req, timeout=timeout) as resp:
-            text = resp.read().decode()
-        return json.loads(text) if text.strip() else None
-
-    def start_server(self, user: str, token: str, deadline: float) -> None:
-        """Start ``user``'s server with their own token and wait until the hub says it is ready."""
+            text, where = resp.read().decode(), resp.url
         try:
+            return json.loads(text) if text.strip() else None
+        except json.JSONDecodeError:
+            raise AssertionError(f"{method} {path} answered from {where}: {text[:300]!r}") from None
+
+    def start_servers(self, tokens: dict[str, str], deadline: float) -> None:
+        """Start every user's server with that user's own token; wait until the hub says all are ready."""
+        for user, token in tokens.items():
             self.call("POST", f"/hub/api/users/{user}/server", token=token)
-        except urllib.error.HTTPError as err:
-            assert err.code == 400, err  # 400: already running
-        while time.monotonic() < deadline:
-            model = self.call("GET", f"/hub/api/users/{user}", token=token)
-            if model["servers"].get("", {}).get("ready"):
-                return
+        waiting = set(tokens)
+        while waiting and time.monotonic() < deadline:
+            for user in sorted(waiting):
+                model = self.call("GET", f"/hub/api/users/{user}", token=tokens[user])
+                if model["servers"].get("", {}).get("ready"):
+                    waiting.discard(user)
             time.sleep(0.5)
-        raise AssertionError(f"{user}'s server did not start")
+        assert not waiting, f"servers that did not start: {sorted(waiting)}"
 
 
 def _wait_for_hub(hub: Hub, proc: subprocess.Popen, log: Path, deadline: float) -> None:
@@ -131,11 +137,15 @@ def test_a_course_runs_on_the_hub_release_fetch_submit_collect_grade(tmp_path):
         tokens = {}
         for user in ("instructor", *STUDENTS):
             tokens[user] = hub.call("POST", f"/hub/api/users/{user}/tokens", body={"note": "test"})["token"]
-            hub.start_server(user, tokens[user], deadline)
+        hub.start_servers(tokens, deadline)
         for student, other in zip(STUDENTS, reversed(STUDENTS), strict=True):  # separate accounts
             with pytest.raises(urllib.error.HTTPError) as refused:
                 hub.call("GET", f"/user/{other}/api/contents", token=tokens[student])
             assert refused.value.code in (403, 404)
+            with pytest.raises(urllib.error.HTTPError) as absent:  # no formgrader on a student's server
+                hub.call("GET", f"/user/{student}/formgrader", token=tokens[student])
+            assert absent.value.code == 404
+        hub.call("GET", "/user/instructor/formgrader/api/assignments", token=tokens["instructor"])
         started_pids = {p.pid for p in psutil.Process(proc.pid).children(recursive=True)}
         assert len(started_pids) >= 4, "the proxy and three single-user servers run as the hub's children"
 
@@ -188,6 +198,20 @@ def test_a_course_runs_on_the_hub_release_fetch_submit_collect_grade(tmp_path):
         assert float(rows[1][5]) == 12.0
         pending = {r["student"] for r in csv.DictReader((tmp_path / "grades-pending.csv").open())}
         assert pending == set(STUDENTS)
+
+        # The instructor's formgrader sees the class and records a manual grade in the same gradebook.
+        fg, token = "/user/instructor/formgrader/api", tokens["instructor"]
+        listed = hub.call("GET", f"{fg}/submissions/{A}", token=token)
+        assert sorted(s["student"] for s in listed) == sorted(STUDENTS)
+        db_url = f"sqlite:///{grading / 'gradebook.db'}"
+        with Gradebook(db_url) as gradebook:
+            written = gradebook.find_grade(WRITTEN, A, A, "alice")
+            assert written.needs_manual_grade and written.max_score == 3
+            grade_id = written.id
+        answer = hub.call("PUT", f"{fg}/grade/{grade_id}", token=token, body={"manual_score": 2})
+        assert answer["manual_score"] == 2
+        with Gradebook(db_url) as gradebook:
+            assert gradebook.find_submission(A, "alice").score == 11.0
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
