@@ -96,6 +96,20 @@ def _wait_for_hub(hub: Hub, proc: subprocess.Popen, log: Path, deadline: float) 
     raise AssertionError(f"the hub did not answer: {log.read_text()[-3000:]}")
 
 
+def _logs_in(url: str, user: str, password: str) -> bool:
+    """Whether the hub's log-in form accepts ``user`` with ``password`` (a browser's cookies and form)."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+    page = opener.open(f"{url}/hub/login", timeout=30).read().decode()
+    xsrf = page.split('name="_xsrf" value="', 1)[1].split('"', 1)[0]
+    form = urllib.parse.urlencode({"_xsrf": xsrf, "username": user, "password": password}).encode()
+    try:
+        with opener.open(f"{url}/hub/login", data=form, timeout=60) as resp:
+            return "/hub/login" not in resp.url
+    except urllib.error.HTTPError as err:
+        assert err.code == 403, err
+        return False
+
+
 def _filled(fetched: dict, leave_stub: str | None) -> dict:
     """The fetched notebook with the master's answer in every solution cell (but ``leave_stub``)."""
     master = nbformat.read(ROOT / "solutions" / A / f"{A}.ipynb", as_version=4)
@@ -121,7 +135,7 @@ def test_a_course_runs_on_the_hub_release_fetch_submit_collect_grade(tmp_path):
     env.update({
         "PPML_LAB_HUB_DIR": str(hub_dir), "PPML_LAB_HUB_PORT": str(port),
         "PPML_LAB_HUB_PROXY_API_PORT": str(_free_port()), "PPML_LAB_HUB_INTERNAL_PORT": str(_free_port()),
-        "PPML_LAB_HUB_API_TOKEN": service_token, "PPML_LAB_HUB_STUDENTS": ",".join(STUDENTS),
+        "PPML_LAB_HUB_API_TOKEN": service_token, "PPML_LAB_HUB_PASSWORD": "trial-password", "PPML_LAB_HUB_STUDENTS": ",".join(STUDENTS),
         "PPML_LAB_GRADING_DIR": str(grading), "PPML_LAB_FAST": "1",  # the suite grades in fast mode
     })
     log = tmp_path / "hub.log"
@@ -134,6 +148,9 @@ def test_a_course_runs_on_the_hub_release_fetch_submit_collect_grade(tmp_path):
         _wait_for_hub(hub, proc, log, deadline)
         names = {u["name"] for u in hub.call("GET", "/hub/api/users")}
         assert names == {"instructor", *STUDENTS}
+        assert _logs_in(hub.url, "alice", "trial-password")
+        assert not _logs_in(hub.url, "alice", "wrong")
+        assert not _logs_in(hub.url, "mallory", "trial-password")  # not in the class
         tokens = {}
         for user in ("instructor", *STUDENTS):
             tokens[user] = hub.call("POST", f"/hub/api/users/{user}/tokens", body={"note": "test"})["token"]
