@@ -1,7 +1,7 @@
 # ppml-lab: two commands do everything on a fresh machine.
 #   make lab    create the environment if missing, then open JupyterLab on course/
 #   make test   create the environment if missing, then run the whole test suite
-# Other targets: course (regenerate course/ from solutions/), release DIR=... (the student edition), bench [B=name], federation, grade, lint, clean-venv.
+# Other targets: course (regenerate course/ from solutions/), release DIR=... (the student edition), bench [B=name], federation, grade, hub, lint, clean-venv.
 # `make env` also builds .venv-openfhe (Python 3.10: the openfhe wheels exist for CPython 3.10 only) and
 # registers its kernel ppml-lab-openfhe in the main JupyterLab. Without Python 3.10 that step is skipped
 # with a warning (and the OpenFHE tests with it), except under CI=true, where it fails.
@@ -26,7 +26,7 @@ export FLWR_TELEMETRY_ENABLED := 0
 export FLWR_DISABLE_UPDATE_CHECK := 1
 export RAY_USAGE_STATS_ENABLED := 0
 
-.PHONY: lab test course release bench federation grade check lint env env-openfhe ofhe-venv clean-venv
+.PHONY: lab test course release bench federation grade check lint env env-openfhe ofhe-venv clean-venv hub
 
 # The two environments are built side by side (each install is mostly one core's work), then the
 # OpenFHE kernel is registered in the main one.
@@ -124,6 +124,12 @@ CHECK_ARGS ?=
 check: $(STAMP)
 	@test -n "$(L)" || { echo "usage: make check L=<lesson> [NB=<notebook>] [CHECK_ARGS=...]" >&2; exit 2; }
 	$(BIN)/ppml-lab check $(L) $(if $(NB),"$(NB)") $(CHECK_ARGS)
+
+HUB_PORT ?= 8000
+# make hub [HUB_PORT=8000]: JupyterHub for one course on 127.0.0.1 (autograder/hub/jupyterhub_config.py):
+# an instructor with the formgrader, students with the Assignments tab, nbgrader's exchange in hub-data/.
+hub: env
+	PPML_LAB_HUB_PORT=$(HUB_PORT) $(BIN)/jupyterhub -f autograder/hub/jupyterhub_config.py
 
 federation: $(STAMP)
 	$(BIN)/ppml-lab federation
