@@ -74,7 +74,15 @@ class Hub:
     def start_servers(self, tokens: dict[str, str], deadline: float) -> None:
         """Start every user's server with that user's own token; wait until the hub says all are ready."""
         for user, token in tokens.items():
-            self.call("POST", f"/hub/api/users/{user}/server", token=token)
+            # logging in through the form (as _logs_in does) already spawns that user's server, so
+            # a POST may meet it pending or running: the hub answers 400, and that is no failure
+            if self.call("GET", f"/hub/api/users/{user}", token=token)["servers"].get(""):
+                continue
+            try:
+                self.call("POST", f"/hub/api/users/{user}/server", token=token)
+            except urllib.error.HTTPError as exc:
+                if exc.code != 400 or not self.call("GET", f"/hub/api/users/{user}", token=token)["servers"]:
+                    raise
         waiting = set(tokens)
         while waiting and time.monotonic() < deadline:
             for user in sorted(waiting):
