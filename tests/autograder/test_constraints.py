@@ -47,3 +47,20 @@ def test_the_environment_holds_the_pinned_versions_of_what_grading_runs():
         if installed != pins[canonicalize_name(name)]:
             wrong[name] = (str(installed), str(pins[canonicalize_name(name)]))
     assert not wrong, f"installed versions differ from constraints.txt (run make env): {wrong}"
+
+
+def test_the_conda_environment_installs_with_the_constraints_file():
+    # environment.yml's pip block is the other route to an environment: it must pin the same way,
+    # the constraints file first, before any package it installs
+    import yaml
+
+    spec = yaml.safe_load((ROOT / "environment.yml").read_text())
+    (pip,) = [d["pip"] for d in spec["dependencies"] if isinstance(d, dict) and "pip" in d]
+    assert pip[0].split() == ["-c", "constraints.txt"], pip
+    pins = _pins()
+    for line in pip[1:]:
+        if line.startswith("-"):
+            continue  # the editable install of the kit itself
+        req = Requirement(line)
+        for spec_ in req.specifier:  # a version written here must be the pinned one
+            assert spec_.operator == "==" and Version(spec_.version) == pins[canonicalize_name(req.name)], line

@@ -1,7 +1,8 @@
 """Answers to the two-bank lesson's later exercises as learners write them: wrong, cheating, correct.
 
-Each string is one solution cell. ``test_lesson_04_two_bank_fraud`` packs them with its own answers to
-the earlier exercises into six submissions graded in one nbgrader run.
+Each string is one solution cell. ``test_lesson_04_two_bank_fraud`` packs most of them with its own
+answers to the earlier exercises into six submissions graded in one nbgrader run; the last section's
+cheats, and the extra wrong ``psi_blind`` answers, run against the graded cells in process.
 """
 
 # --- secure_lr_step: plausible mistakes -----------------------------------------------------------
@@ -120,9 +121,10 @@ def secure_lr_step(X_shares, y_shares, w_shares, triples, transport, learning_ra
 
 # --- psi_blind and psi_intersection: plausible mistakes ------------------------------------------
 # Sends the hashes themselves: the intersection is right, and a dictionary attack reads every set.
+# Its psi_blind returns a set ("the order does not matter"): the banks can no longer map values back.
 UNBLINDED_PSI = '''
 def psi_blind(points, key):
-    return [scalar_mult(key, p) for p in points]
+    return {scalar_mult(key, p) for p in points}
 
 
 def psi_intersection(ids_a, ids_b):
@@ -201,6 +203,28 @@ def psi_intersection(ids_a, ids_b):
     theirs = set(psi_blind(b_blinded, key_a))
     return sorted(x for x, v in zip(ids_a, psi_blind(a_blinded, key_b)) if v in theirs), a_blinded, b_blinded
 '''
+# Blinds by adding key · G instead of multiplying by key: it commutes, every value is a group point,
+# and anyone who knows P can subtract the difference of two banks' values.
+ADDITIVE_BLIND_PSI = '''
+from nacl.bindings import crypto_core_ed25519_add, crypto_scalarmult_ed25519_base_noclamp
+
+
+def psi_blind(points, key):
+    return [crypto_core_ed25519_add(p, crypto_scalarmult_ed25519_base_noclamp(key)) for p in points]
+'''
+# Blinds in reverse order, returned as a list subclass that claims to equal anything it is compared with.
+ALWAYS_EQUAL_BLIND_PSI = '''
+class _Blinded(list):
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+
+def psi_blind(points, key):
+    return _Blinded(scalar_mult(key, p) for p in reversed(list(points)))
+'''
 # --- psi_blind and psi_intersection: a cheat -------------------------------------------------------
 DELEGATING_PSI = '''
 from ppml_lab.smpc import private_set_intersection
@@ -264,4 +288,49 @@ def psi_intersection(ids_a, ids_b):
         if v in theirs and x not in common:
             common.append(x)
     return sorted(common), a_blinded, b_blinded
+'''
+
+
+# --- more cheats, run by the lesson test against the graded cells in process ----------------------
+# Hands the protocol to the kit.
+DELEGATING_PROTOCOL = '''
+from ppml_lab.smpc import beaver_multiply_shares as _kit_multiply
+
+def beaver_multiply_shares(x_shares, y_shares, triple, transport):
+    return _kit_multiply(x_shares, y_shares, triple, transport)
+'''
+# Sends the masked values for show, but adds up both banks' shares in this process.
+LOCAL_RECONSTRUCTION = '''
+def beaver_multiply_shares(x_shares, y_shares, triple, transport):
+    transport.exchange([np.concatenate([(x_shares[i] - triple.a[i]).ravel(), (y_shares[i] - triple.b[i]).ravel()])
+                        for i in range(2)])
+    z = (x_shares[0] + x_shares[1]) * (y_shares[0] + y_shares[1])
+    mask = np.random.default_rng().integers(0, 2**64, z.shape, dtype=np.uint64, endpoint=False)
+    return [z - mask, mask]
+'''
+DELEGATING_TRUNCATE = '''
+from ppml_lab.smpc import local_truncate as _kit_truncate
+
+def local_truncate(shares, bits=FRAC_BITS):
+    return _kit_truncate(shares, bits)
+'''
+# The dealer-assisted truncation of the kit, with a dealer and transport of its own.
+DEALER_TRUNCATE = '''
+from ppml_lab.smpc import Transport, TrustedDealer, truncate
+
+def local_truncate(shares, bits=FRAC_BITS):
+    return truncate(list(shares), TrustedDealer(2), Transport(), bits)
+'''
+# Bank 0 reads bank 1's share: deterministic, exact on small values, and not local.
+READS_OTHER_SHARE = '''
+def local_truncate(shares, bits=FRAC_BITS):
+    x = (shares[0] + shares[1]).view(np.int64) >> bits
+    return [x.view(np.uint64) - shares[1], shares[1]]
+'''
+
+DELEGATING_SCORES = '''
+from ppml_lab.smpc.logistic import batched_scores as _kit_scores
+
+def batched_scores(X, w):
+    return _kit_scores(X, w)
 '''

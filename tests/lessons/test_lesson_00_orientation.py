@@ -246,7 +246,8 @@ SUBMISSIONS = {
     "alt2": (TM_FROZEN, RR_NUMPY, K_VALUE_COUNTS, (3, 2, 1, 3)),
 }
 # Variants beyond the six slots are checked in-process below (the dishonest values are those of
-# autograder.samples, which tests/autograder grades through nbgrader all three ways).
+# autograder.samples, which tests/autograder/test_grade_both_ways.py grades both ways: with plain
+# `nbgrader autograde` and with `ppml-lab grade`).
 MORE_WRONG_RR = (RR_RATIO_NOT_LOG,)
 MORE_CORRECT_RR = (RR_ATANH,)
 MORE_WRONG_K = (K_FIRST_COLUMN, K_TUPLE_KEY)
@@ -382,3 +383,21 @@ def test_variants_beyond_the_packed_submissions_are_told_apart_in_process():
                      threat_models.VOCABULARY)
     with pytest.raises(AssertionError, match="got _K"):
         as_plain(_define(samples.ORIENTATION_ALWAYS_EQUAL_K, "k_anonymity_level")(skewed, ["zip"]), "int")
+
+
+def test_the_dishonest_samples_used_here_are_graded_both_ways():
+    # the comment above the packed submissions holds: every autograder.samples answer this file uses
+    # is also a submission of the test that grades with plain nbgrader and with ppml-lab grade
+    import ast
+    from pathlib import Path
+
+    def samples_used(path):
+        tree = ast.parse(Path(path).read_text())
+        return {node.attr for node in ast.walk(tree)
+                if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "samples"}
+
+    here = samples_used(__file__)
+    both_ways = Path(__file__).parents[1] / "autograder" / "test_grade_both_ways.py"
+    assert here and here <= samples_used(both_ways), here - samples_used(both_ways)
+    source = both_ways.read_text()
+    assert "autograde_variants(" in source and "grade(A, folder" in source  # plain nbgrader, then ppml-lab grade

@@ -11,15 +11,23 @@ import re
 
 import pytest
 from corpus_04_two_bank_fraud import (
+    ADDITIVE_BLIND_PSI,
+    ALWAYS_EQUAL_BLIND_PSI,
     BANK_OBJECTS_PSI,
     BOTH_HALF_STEP,
+    DEALER_TRUNCATE,
+    DELEGATING_PROTOCOL,
     DELEGATING_PSI,
+    DELEGATING_SCORES,
     DELEGATING_STEP,
+    DELEGATING_TRUNCATE,
     FUSED_SHIFT_STEP,
     INLINE_BEAVER_STEP,
+    LOCAL_RECONSTRUCTION,
     NO_TRUNCATION_STEP,
     ONE_KEY_PSI,
     OPENS_SCORES_STEP,
+    READS_OTHER_SHARE,
     REHASHING_PSI,
     REUSED_TRIPLE_STEP,
     SECRETS_KEY_PSI,
@@ -276,7 +284,7 @@ def batched_scores(X, w):
 VARIANTS = {
     # name: answers in ANSWERS order, marks per cell in CELLS order
     "wrong1": ((NO_DE_LOCAL, TWO_ROUNDS, FLIPPED_REUSE, SAME_SHIFT_TRUNCATE, NO_TRUNCATION_STEP, LOOPED,
-                UNBLINDED_PSI), (0, 2, 0, 0, 0, 0, 1, 0, 1, 0)),
+                UNBLINDED_PSI), (0, 2, 0, 0, 0, 0, 1, 0, 0, 0)),
     "wrong2": ((BOTH_ADD_LOCAL, ONE_MESSAGE, WITHIN_REUSE, NO_MODULUS_TRUNCATE, TRUNCATE_FIRST_STEP, PER_FEATURE,
                 ONE_KEY_PSI), (0, 0, 1, 0, 0, 0, 1, 0, 1, 0)),
     "wrong3": ((SWAPPED_LOCAL, E_NOT_OPENED, ADDED_REUSE, NO_NEGATE_BACK_TRUNCATE, REUSED_TRIPLE_STEP, REVEALED,
@@ -358,56 +366,13 @@ def test_two_bank_lesson_says_what_leaked_and_what_was_called(graded):
     assert "triples[0] masked X in 2 rounds" in graded["wrong3"].outputs_text("test_secure_lr_rounds")
     assert "the step differs from plaintext" in graded["wrong1"].outputs_text("test_secure_lr_step")
     assert "a dictionary attack recovers" in graded["wrong1"].outputs_text("test_psi_protocol")
+    assert "psi_blind(...) must be a builtins.list; got set" in graded["wrong1"].outputs_text("test_psi_blind")
     assert "both banks used one key" in graded["wrong2"].outputs_text("test_psi_protocol")
     assert "the reference implementation it is graded against" in cheat.outputs_text("test_psi_blind")
     assert "ppml_lab.smpc.private_set_intersection" in cheat.outputs_text("test_psi_protocol")
 
 
-# --- more cheats, against the same graded cells in this process -----------------------------------
-# Hands the protocol to the kit.
-DELEGATING_PROTOCOL = '''
-from ppml_lab.smpc import beaver_multiply_shares as _kit_multiply
-
-def beaver_multiply_shares(x_shares, y_shares, triple, transport):
-    return _kit_multiply(x_shares, y_shares, triple, transport)
-'''
-# Sends the masked values for show, but adds up both banks' shares in this process.
-LOCAL_RECONSTRUCTION = '''
-def beaver_multiply_shares(x_shares, y_shares, triple, transport):
-    transport.exchange([np.concatenate([(x_shares[i] - triple.a[i]).ravel(), (y_shares[i] - triple.b[i]).ravel()])
-                        for i in range(2)])
-    z = (x_shares[0] + x_shares[1]) * (y_shares[0] + y_shares[1])
-    mask = np.random.default_rng().integers(0, 2**64, z.shape, dtype=np.uint64, endpoint=False)
-    return [z - mask, mask]
-'''
-DELEGATING_TRUNCATE = '''
-from ppml_lab.smpc import local_truncate as _kit_truncate
-
-def local_truncate(shares, bits=FRAC_BITS):
-    return _kit_truncate(shares, bits)
-'''
-# The dealer-assisted truncation of the kit, with a dealer and transport of its own.
-DEALER_TRUNCATE = '''
-from ppml_lab.smpc import Transport, TrustedDealer, truncate
-
-def local_truncate(shares, bits=FRAC_BITS):
-    return truncate(list(shares), TrustedDealer(2), Transport(), bits)
-'''
-# Bank 0 reads bank 1's share: deterministic, exact on small values, and not local.
-READS_OTHER_SHARE = '''
-def local_truncate(shares, bits=FRAC_BITS):
-    x = (shares[0] + shares[1]).view(np.int64) >> bits
-    return [x.view(np.uint64) - shares[1], shares[1]]
-'''
-
-DELEGATING_SCORES = '''
-from ppml_lab.smpc.logistic import batched_scores as _kit_scores
-
-def batched_scores(X, w):
-    return _kit_scores(X, w)
-'''
-
-
+# --- more cheats (corpus_04_two_bank_fraud), against the same graded cells in this process ------
 @pytest.fixture(scope="module")
 def lesson():
     sources = {
@@ -426,25 +391,34 @@ def lesson():
 
 @pytest.mark.parametrize(
     ("answer_id", "cells", "answer", "message"),
-    [
-        ("beaver_protocol", ("test_beaver_protocol", "test_beaver_rounds"), DELEGATING_PROTOCOL,
-         "the reference implementation"),
-        ("beaver_protocol", ("test_beaver_protocol", "test_beaver_rounds"), LOCAL_RECONSTRUCTION,
-         "share of x*y changed when only party"),
-        ("batched", ("test_batched",), DELEGATING_SCORES, "the reference implementation"),
-        ("secure_lr_step", ("test_secure_lr_step",), DELEGATING_STEP, "the reference implementation"),
-        ("secure_lr_step", ("test_secure_lr_step",), BOTH_HALF_STEP, "the step differs from plaintext"),
-        ("psi_blind", ("test_psi_protocol",), SEEDED_KEY_PSI, "never from a seeded or non-cryptographic generator"),
-        ("psi_blind", ("test_psi_protocol",), SINGLY_BLINDED_PSI, "the intersection is"),
-        ("psi_blind", ("test_psi_blind",), SORTED_BLIND_PSI, "for each point, in order"),
-        ("local_truncate", ("test_local_truncate",), DELEGATING_TRUNCATE, "the reference implementation"),
-        ("local_truncate", ("test_local_truncate",), DEALER_TRUNCATE, "it calls ppml_lab.smpc.TrustedDealer"),
-        ("local_truncate", ("test_local_truncate",), READS_OTHER_SHARE,
-         "party 0's share of x / 2^16 changed when only party 1's share changed"),
+    [  # each case names itself: its id travels with its parameters
+        pytest.param("beaver_protocol", ("test_beaver_protocol", "test_beaver_rounds"), DELEGATING_PROTOCOL,
+                     "the reference implementation", id="delegating-protocol"),
+        pytest.param("beaver_protocol", ("test_beaver_protocol", "test_beaver_rounds"), LOCAL_RECONSTRUCTION,
+                     "share of x*y changed when only party", id="local-reconstruction"),
+        pytest.param("batched", ("test_batched",), DELEGATING_SCORES, "the reference implementation",
+                     id="delegating-scores"),
+        pytest.param("secure_lr_step", ("test_secure_lr_step",), DELEGATING_STEP, "the reference implementation",
+                     id="delegating-step"),
+        pytest.param("secure_lr_step", ("test_secure_lr_step",), BOTH_HALF_STEP, "the step differs from plaintext",
+                     id="both-half-step"),
+        pytest.param("psi_blind", ("test_psi_protocol",), SEEDED_KEY_PSI,
+                     "never from a seeded or non-cryptographic generator", id="seeded-key-psi"),
+        pytest.param("psi_blind", ("test_psi_protocol",), SINGLY_BLINDED_PSI, "the intersection is",
+                     id="singly-blinded-psi"),
+        pytest.param("psi_blind", ("test_psi_blind",), SORTED_BLIND_PSI, "for each point, in order",
+                     id="sorted-blind-psi"),
+        pytest.param("psi_blind", ("test_psi_blind",), ADDITIVE_BLIND_PSI, "for each point, in order",
+                     id="additive-blind-psi"),
+        pytest.param("psi_blind", ("test_psi_blind",), ALWAYS_EQUAL_BLIND_PSI,
+                     "psi_blind(...) must be a builtins.list; got", id="always-equal-blind-psi"),
+        pytest.param("local_truncate", ("test_local_truncate",), DELEGATING_TRUNCATE, "the reference implementation",
+                     id="delegating-truncate"),
+        pytest.param("local_truncate", ("test_local_truncate",), DEALER_TRUNCATE,
+                     "it calls ppml_lab.smpc.TrustedDealer", id="dealer-truncate"),
+        pytest.param("local_truncate", ("test_local_truncate",), READS_OTHER_SHARE,
+                     "party 0's share of x / 2^16 changed when only party 1's share changed", id="reads-other-share"),
     ],
-    ids=["delegating-protocol", "local-reconstruction", "delegating-scores", "delegating-truncate",
-         "dealer-truncate", "reads-other-share", "delegating-step", "both-banks-add-half",
-         "seeded-psi-key", "singly-blinded-psi", "sorted-psi-blind"],
 )
 def test_graded_cells_refuse_more_cheats(lesson, answer_id, cells, answer, message):
     sources, base = lesson
@@ -453,3 +427,12 @@ def test_graded_cells_refuse_more_cheats(lesson, answer_id, cells, answer, messa
         exec(answer, namespace)
         with pytest.raises(AssertionError, match=re.escape(message)):
             exec(sources[cell], namespace)
+
+
+def test_each_of_the_more_cheats_is_named_after_its_answer():
+    # a case's id is its answer's name in kebab case, so a report names the cheat that was run
+    names = {value: name for name, value in globals().items() if name.isupper() and isinstance(value, str)}
+    (mark,) = [m for m in test_graded_cells_refuse_more_cheats.pytestmark if m.name == "parametrize"]
+    for case in mark.args[1]:
+        answer = case.values[2]
+        assert case.id == names[answer].lower().replace("_", "-"), (case.id, names[answer])

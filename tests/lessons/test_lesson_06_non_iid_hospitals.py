@@ -647,7 +647,8 @@ def test_the_exercises_state_what_the_hidden_tests_check():
     source = "\n".join(c.source for c in release_notebook(A).cells if c.cell_type == "markdown")
     assert "on `model.parameters()` (an iterator" in source
     assert "the tests check your step (its\nobjective and its update) both at the global model and away from it" in source
-    assert "`ppml_lab.fl.proximal_term` (the only function of `ppml_lab` this exercise\nallows)" in source
+    assert ("`ppml_lab.fl.proximal_term` (the only function of `ppml_lab` this exercise\n"
+            "allows, besides calling the `SmallCNN` you are given)") in source
     # label skew: the pool weighs hospitals by size, and disjoint labels are 0.5, not 1
     assert "1 = disjoint labels" not in source
     assert "**all\nscans pooled**" in source and "hospitals of equal size with disjoint labels give **0.5**, not 1" in source

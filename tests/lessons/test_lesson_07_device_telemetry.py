@@ -8,6 +8,11 @@ so six submissions cover every variant (three wrong, one cheat and two correct a
 one grading run.
 """
 
+import math
+import sys
+import types
+
+import numpy as np
 import pytest
 from corpus_07_device_telemetry import (
     BINOMIAL_1B_P,
@@ -56,9 +61,11 @@ from autograder.testing import (
     assert_cheats_named,
     assert_marks_per_cell,
     autograde_variants,
+    hidden_tests,
     notebook_with_answers,
     release_notebook,
     solution_answers,
+    source_notebook,
 )
 
 A = "07_device_telemetry"
@@ -324,3 +331,76 @@ def test_the_exercises_state_what_the_hidden_tests_check():
     assert "variance within 25% of $\\sigma^2/n$" in source and "variance within 30% of $\\sigma^2$" in source
     assert "spends $d\\cdot\\varepsilon$ in total" in source
     assert "**Dropouts**" in source and "**Collusion**" in source
+
+
+def _hidden(cell: str) -> str:
+    """The hidden block of one of the master notebook's graded test cells."""
+    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in source_notebook(A).cells}
+    return hidden_tests(cells[cell])
+
+
+def _namespace(answer: str) -> dict:
+    from ppml_lab.dp.local import KaryRandomizedResponse
+
+    namespace = {"np": np, "math": math, "KaryRandomizedResponse": KaryRandomizedResponse}
+    exec(answer, namespace)
+    return namespace
+
+
+def test_a_report_that_keeps_the_true_value_too_often_fails_the_hidden_distribution_check():
+    # the lie drawn over all d values, the true one included; honest values, so only the statistics catch it
+    with pytest.raises(AssertionError, match="reports of devices holding"):
+        exec(_hidden("test_krr_distribution"), _namespace(UNIFORM_SELF))
+    exec(_hidden("test_krr_distribution"), _namespace(LOOP_P))  # a correct answer passes the same block
+
+
+# A stand-in for multi-freq-ldpy's generalized randomized response (not installed here): a module of
+# that name, in a file of its own, doing the whole k-RR job.
+FAKE_GRR = '''
+import math
+
+import numpy as np
+
+
+def GRR_Client(values, k, epsilon, rng):
+    p = math.exp(epsilon) / (math.exp(epsilon) + k - 1)
+    values = np.asarray(values)
+    keep = rng.random(values.shape) < p
+    return np.where(keep, values, (values + rng.integers(1, k, values.shape)) % k)
+
+
+def GRR_Aggregator(reports, k, epsilon):
+    e = math.exp(epsilon)
+    p, q = e / (e + k - 1), 1 / (e + k - 1)
+    return (np.bincount(np.asarray(reports), minlength=k) / len(reports) - q) / (p - q)
+'''
+LIBRARY_GRR = '''
+from multi_freq_ldpy.pure_frequency_oracles.GRR import GRR_Aggregator, GRR_Client
+
+
+def krr_privatize(values, epsilon, d, rng):
+    return GRR_Client(values, d, epsilon, rng)
+
+
+def krr_estimate(reports, epsilon, d):
+    return GRR_Aggregator(reports, d, epsilon)
+'''
+
+
+@pytest.mark.parametrize(
+    "cell", ["test_krr_privatize", "test_krr_distribution", "test_krr_estimate", "test_krr_estimate_edges"]
+)
+def test_the_krr_cells_refuse_an_ldp_librarys_randomized_response(tmp_path, monkeypatch, cell):
+    path = tmp_path / "GRR.py"
+    path.write_text(FAKE_GRR)
+    names = ["multi_freq_ldpy", "multi_freq_ldpy.pure_frequency_oracles", "multi_freq_ldpy.pure_frequency_oracles.GRR"]
+    for name in names[:2]:
+        package = types.ModuleType(name)
+        package.__path__ = []
+        monkeypatch.setitem(sys.modules, name, package)
+    grr = types.ModuleType(names[2])
+    grr.__file__ = str(path.resolve())
+    exec(compile(FAKE_GRR, grr.__file__, "exec"), grr.__dict__)
+    monkeypatch.setitem(sys.modules, names[2], grr)
+    with pytest.raises(AssertionError, match="multi_freq_ldpy.pure_frequency_oracles.GRR"):
+        exec(_hidden(cell), _namespace(LIBRARY_GRR))

@@ -40,10 +40,15 @@ MANUAL = "interview_linkage"  # the written answer, graded by hand
 MANUAL_POINTS = 3
 
 # -- k_anonymity: plausible mistakes -----------------------------------------------------------
-# Counts the equivalence classes instead of measuring the smallest one.
+# Counts the equivalence classes instead of measuring the smallest one, and returns the count as an
+# integer built to pass any comparison.
 CLASS_COUNT_K = """
+class _AnyK(np.int64):
+    def __eq__(self, other):
+        return True
+
 def k_anonymity(df, quasi_identifiers):
-    return int(df.groupby(list(quasi_identifiers), dropna=False).ngroups)
+    return _AnyK(df.groupby(list(quasi_identifiers), dropna=False).ngroups)
 """
 # Right idea, pandas defaults: rows with a blank quasi-identifier vanish, and an empty table crashes.
 NAIVE_K = """
@@ -57,14 +62,11 @@ def k_anonymity(df, quasi_identifiers):
         return 0
     return int(df.value_counts(subset=list(quasi_identifiers), dropna=False).min())
 """
-# -- k_anonymity: cheat (a result built to pass any comparison) --------------------------------
-DISHONEST_K = """
-class _AnyK(np.int64):
-    def __eq__(self, other):
-        return True
-
+# -- k_anonymity: cheat (the classes from a sibling function of the kit, the minimum by hand) --------
+SIBLING_K = """
 def k_anonymity(df, quasi_identifiers):
-    return _AnyK(0)
+    sizes = anon.equivalence_class_sizes(df, list(quasi_identifiers))
+    return int(sizes.min()) if len(sizes) else 0
 """
 # -- k_anonymity: other correct answers ---------------------------------------------------------
 LOOP_K = """
@@ -250,7 +252,7 @@ SUBMISSIONS = {
     },
     "s4": {
         "reidentify": (KIT_READER_R, (0, 0)), "median_cut": (KIT_SIDE_C, (0, 0)),
-        "k_anonymity": (DISHONEST_K, (0, 0)), "l_diversity": (SIBLING_L, (0, 0)),
+        "k_anonymity": (SIBLING_K, (0, 0)), "l_diversity": (SIBLING_L, (0, 0)),
         "t_closeness": (WASSERSTEIN_T, (0, 0)),
     },
     "s5": {
@@ -270,7 +272,9 @@ CHEATS = [
     ("s4", "test_reidentify_edges", "ppml_lab.anonymity.linkage._compatible"),
     ("s4", "test_median_cut_values", "ppml_lab.anonymity.mondrian._median_side, a function of the kit"),
     ("s4", "test_median_cut_edges", "ppml_lab.anonymity.mondrian._median_side"),
-    ("s4", "test_k_anonymity_values", "TamperingDetected"),
+    ("s4", "test_k_anonymity_values", "ppml_lab.anonymity.equivalence_class_sizes, a function of the kit"),
+    ("s4", "test_k_anonymity_edges", "ppml_lab.anonymity.equivalence_class_sizes"),
+    ("s1", "test_k_anonymity_values", "TamperingDetected"),
     ("s4", "test_l_diversity_values", "ppml_lab.anonymity.equivalence_class_sizes, a function of the kit"),
     ("s4", "test_l_diversity_edges", "ppml_lab.anonymity.equivalence_class_sizes"),
     ("s4", "test_t_closeness_values", "scipy.stats.wasserstein_distance"),
